@@ -1,0 +1,1 @@
+"""Reports: per-client and caseload HTML/PDF summaries and CSV/Excel metric exports."""

@@ -1,0 +1,94 @@
+"""Output safety for untrusted text: spreadsheet formulas, file names, atomic writes.
+
+References: OWASP "CSV Injection" (cells starting with = + - @ tab or carriage return are
+interpreted as formulas by spreadsheet programs; prefix them with a single quote).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with a single quote.
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("fine"), neutralise(-3)
+    ('\\'=HYPERLINK("http://x")', 'fine', -3)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Neutralise formulas in every text cell (and text column header) of a table."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].astype(object).map(neutralise)
+    out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
+    if isinstance(out.index, pd.Index) and (out.index.dtype == object
+                                            or pd.api.types.is_string_dtype(out.index)):
+        out.index = out.index.map(neutralise)
+    return out
+
+
+def safe_filename(client_id: str, suffix: str = "") -> str:
+    """A file name built from an untrusted client id that cannot leave its folder.
+
+    Keeps letters, digits, ``-`` and ``_``; anything else becomes ``_``; a short hash of the
+    original id is appended when characters were replaced, so distinct ids stay distinct.
+
+    Examples
+    --------
+    >>> safe_filename("anna", ".html")
+    'anna.html'
+    >>> safe_filename("../../etc/x", ".html").startswith("etc_x-")
+    True
+    """
+    text = unicodedata.normalize("NFKD", str(client_id)).encode("ascii", "ignore").decode()
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-")[:60]
+    if clean != str(client_id) or not clean:
+        digest = hashlib.sha256(str(client_id).encode("utf-8")).hexdigest()[:8]
+        clean = f"{clean or 'client'}-{digest}"
+    return clean + suffix
+
+
+def inside(folder: Path, name: str) -> Path:
+    """Join a sanitised name to a folder, refusing anything that would resolve outside it."""
+    folder = Path(folder).resolve()
+    target = (folder / name).resolve()
+    if folder not in target.parents:
+        raise ValueError(f"refusing to write outside {folder}: {name!r}")
+    return target
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds.
+
+    An interrupted or failing write never leaves a half-written file at ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

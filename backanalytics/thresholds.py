@@ -1,0 +1,68 @@
+"""Clinical thresholds, in one cited table.
+
+Every number a metric compares against lives here, with its source, so that a clinician can
+check it and a caller can override it (pass a changed copy of :data:`THRESHOLDS`).
+
+References
+----------
+- Farrar JT et al. (2001). Clinical importance of changes in chronic pain intensity measured on
+  an 11-point numerical pain rating scale. *Pain* 94(2):149-158. (>= 2 points or >= 30 %.)
+- Ostelo RWJG et al. (2008). Interpreting change scores for pain and functional status in low
+  back pain: towards international consensus. *Spine* 33(1):90-94. (MCID 2 points / 30 %.)
+- Dworkin RH et al. (2008). Interpreting the clinical importance of treatment outcomes in chronic
+  pain clinical trials: IMMPACT recommendations. *J Pain* 9(2):105-121. (>= 30 % moderate,
+  >= 50 % substantial.)
+- Childs JD, Piva SR, Fritz JM (2005). Responsiveness of the numeric pain rating scale in patients
+  with low back pain. *Spine* 30(11):1331-1334. (NPRS SEM 1.02.)
+- Jacobson NS, Truax P (1991). Clinical significance: a statistical approach to defining meaningful
+  change in psychotherapy research. *J Consult Clin Psychol* 59(1):12-19. (Reliable Change Index.)
+- Lopez-Minarro PA et al. (2009) / Ayala F et al. (2012): sit-and-reach test-retest reliability;
+  smallest real difference about 4 cm.
+- Sabo RT/Vella CA style HEP literature: adherence >= 80 % of prescribed sessions is the usual
+  cut-off for an "adherent" home-exercise patient.
+"""
+
+from __future__ import annotations
+
+import math
+
+THRESHOLDS: dict[str, float] = {
+    # pain (NPRS 0-10)
+    "pain_mcid_points": 2.0,  # Farrar 2001; Ostelo 2008
+    "pain_mcid_pct": 30.0,  # Farrar 2001; Ostelo 2008
+    "pain_moderate_pct": 30.0,  # IMMPACT, Dworkin 2008
+    "pain_substantial_pct": 50.0,  # IMMPACT, Dworkin 2008
+    "pain_sem": 1.02,  # Childs 2005
+    # self-rated flexibility (0-10): no published MCID; same 2-point rule as NPRS, documented.
+    "flexibility_mcid_points": 2.0,
+    "flexibility_sem": 1.02,
+    # sit-and-reach (cm): smallest real difference about 4 cm
+    "reach_cm_mdc": 4.0,
+    # consistency
+    "adherent": 0.8,  # usual HEP adherence threshold
+    "low_adherence_28d": 0.6,
+    # flags
+    "flare_points": 2.0,  # daily pain >= 2 above rolling 14-day median (same size as the MCID)
+    "flare_window_days": 14,
+    "pain_after_max": 3.0,  # pain right after stretching above this = "hurts", not mild tension
+    "silent_days": 7,
+    "no_improvement_weeks": 6,
+}
+
+Z95 = 1.959963984540054
+
+
+def mdc95(sem: float) -> float:
+    """Minimal detectable change at 95 %: ``1.96 * sqrt(2) * SEM``.
+
+    Examples
+    --------
+    >>> round(mdc95(1.02), 2)
+    2.83
+    """
+    return Z95 * math.sqrt(2.0) * sem
+
+
+def sem_from_mdc(mdc: float) -> float:
+    """The SEM that gives a published MDC95 (inverse of :func:`mdc95`)."""
+    return mdc / (Z95 * math.sqrt(2.0))
