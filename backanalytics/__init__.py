@@ -7,6 +7,10 @@ The pipeline, one module each: ``io`` (read files) -> ``schema`` (the contract, 
 from importlib.metadata import PackageNotFoundError, version
 
 from backanalytics.io import LogReadError, read_table
+from backanalytics.metrics.consistency import consistency, weekly_consistency
+from backanalytics.metrics.dose import dose_by_stretch
+from backanalytics.metrics.effect_sizes import effect_sizes, phase_effect_sizes
+from backanalytics.metrics.habit import habit_strength, habit_strength_series
 from backanalytics.schema import LogValidationError, ValidationReport, load_log, validate
 
 try:
@@ -19,7 +23,14 @@ __all__ = [
     "LogValidationError",
     "ValidationReport",
     "__version__",
+    "consistency",
+    "dose_by_stretch",
+    "effect_sizes",
+    "habit_strength",
+    "habit_strength_series",
     "load_log",
+    "phase_effect_sizes",
     "read_table",
     "validate",
+    "weekly_consistency",
 ]

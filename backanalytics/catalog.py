@@ -155,3 +155,27 @@ def areas_of(name: str) -> tuple[str, ...]:
     """The target areas of a catalog stretch (empty when unknown)."""
     s = _BY_NAME.get(name)
     return s.areas if s else ()
+
+
+#: Time one repetition of a dynamic or strength move takes when no hold is logged (an estimate
+#: for "minutes stretched" only: a slow Cat-Cow or Bridge repetition takes about 4 s).
+SECONDS_PER_REP = 4.0
+
+
+def areas_table() -> pd.DataFrame:
+    """Tidy (stretch, area) pairs for every catalog stretch."""
+    return pd.DataFrame([(s.name, a) for s in STRETCHES for a in s.areas], columns=["stretch", "area"])
+
+
+def seconds_stretched(log: pd.DataFrame) -> pd.Series:
+    """Seconds of stretching per row: hold x reps; reps x :data:`SECONDS_PER_REP` without a hold.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"hold_s": [30.0, float("nan")], "reps": pd.array([2, 10], dtype="Int64")})
+    >>> seconds_stretched(rows).tolist()
+    [60.0, 40.0]
+    """
+    reps = log["reps"].astype("Float64").fillna(1).astype(float)
+    hold = log["hold_s"].astype(float)
+    return (hold.fillna(SECONDS_PER_REP) * reps).where(hold.notna() | log["reps"].notna(), 0.0)

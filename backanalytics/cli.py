@@ -102,23 +102,76 @@ def main() -> None:  # pragma: no cover - console entry point wrapper
         sys.exit(130)
 
 
+def read_prescription(value: str | None) -> float | pd.DataFrame | None:
+    """--prescription: a number of sessions per week, or a CSV with client_id, sessions_per_week."""
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    path = Path(value)
+    if not path.exists():
+        raise fail(f"--prescription {value!r} is neither a number of sessions per week nor a file")
+    try:
+        table = pd.read_csv(path, dtype={C.CLIENT_ID: str})
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise fail(f"{path.name}: not a readable prescription CSV ({exc})") from None
+    missing = {C.CLIENT_ID, "sessions_per_week"} - set(table.columns)
+    if missing:
+        raise fail(f"{path.name}: prescription needs column(s) {', '.join(sorted(missing))}")
+    return table
+
+
+SUMMARY_COLUMNS = ["days", "active_days", "adherence", "adherence_28d", "current_streak", "longest_streak",
+                   "streak_unit", "habit_strength", "days_since_last", "sessions_per_week", "stretch_variety",
+                   "dose_within_guidance"]
+
+
 @app.command("summary")
 def summary_cmd(
     file: Annotated[Path, typer.Argument(help="Log file: CSV, Excel, Parquet or JSON.")],
     client: Annotated[str | None, typer.Option("--client", help="Only this client.")] = None,
+    prescription: Annotated[str | None, typer.Option(
+        "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
+        "[, start, stretches].")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
 ) -> None:
-    """Print a per-client summary of a log.
+    """Print consistency metrics for every client (or one).
 
-    Example: backanalytics summary data/sample_logs.csv --client anna
+    Example: backanalytics summary data/sample_logs.csv --prescription 5 --format csv
     """
+    from backanalytics.metrics.consistency import consistency
+
+    if fmt not in {"table", "csv", "json"}:
+        raise fail(f"--format must be table, csv or json, not {fmt!r}")
+    rx = read_prescription(prescription)
     report = read_or_exit(file)
     log = report.valid
     if client is not None:
         log = log[log[C.CLIENT_ID] == client]
         if log.empty:
             raise fail(f"no client {client!r} in {file.name}")
-    table = log.groupby(C.CLIENT_ID).agg(
-        first=(C.DATE, "min"), last=(C.DATE, "max"), entries=(C.DATE, "size"),
-        pain_mean=(C.PAIN, "mean"))
-    typer.echo(report.summary())
-    typer.echo(table.to_string())
+    if log.empty:
+        raise fail(f"{file.name}: no valid rows to summarise")
+    try:
+        table = consistency(log, prescription=rx, as_of=as_of)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if not all_columns:
+        table = table[SUMMARY_COLUMNS]
+    if fmt == "csv":
+        from backanalytics.report.safety import safe_frame
+
+        typer.echo(safe_frame(table.reset_index()).to_csv(index=False), nl=False)
+    elif fmt == "json":
+        typer.echo(table.reset_index().to_json(orient="records", date_format="iso", indent=2))
+    else:
+        typer.echo(report.summary())
+        shown = table.copy()
+        for col in ["adherence", "adherence_28d", "habit_strength", "dose_within_guidance"]:
+            if col in shown:
+                shown[col] = (shown[col] * 100).round(0).astype("Int64").astype(str) + "%"
+        typer.echo(shown.round(1).to_string())
