@@ -7,10 +7,13 @@ The pipeline, one module each: ``io`` (read files) -> ``schema`` (the contract, 
 from importlib.metadata import PackageNotFoundError, version
 
 from backanalytics.io import LogReadError, read_table
+from backanalytics.metrics.association import adherence_bands, adherence_pain_correlation
 from backanalytics.metrics.consistency import consistency, weekly_consistency
 from backanalytics.metrics.dose import dose_by_stretch
 from backanalytics.metrics.effect_sizes import effect_sizes, phase_effect_sizes
+from backanalytics.metrics.flags import flags
 from backanalytics.metrics.habit import habit_strength, habit_strength_series
+from backanalytics.metrics.outcomes import daily_scores, outcomes, rolling_mean, trends
 from backanalytics.schema import LogValidationError, ValidationReport, load_log, validate
 
 try:
@@ -23,14 +26,21 @@ __all__ = [
     "LogValidationError",
     "ValidationReport",
     "__version__",
+    "adherence_bands",
+    "adherence_pain_correlation",
     "consistency",
+    "daily_scores",
     "dose_by_stretch",
     "effect_sizes",
+    "flags",
     "habit_strength",
     "habit_strength_series",
     "load_log",
+    "outcomes",
     "phase_effect_sizes",
     "read_table",
+    "rolling_mean",
+    "trends",
     "validate",
     "weekly_consistency",
 ]

@@ -25,8 +25,9 @@ So a daily habit done three days running from scratch scores ``1 - m**3`` with
 
 Numerical habits (an amount per period against a target, "at least" or "at most") follow the same
 smoothing with ``completed_t`` = the window's total over the target (:func:`numerical_habit_scores`).
-Loop 1.x (database schema <= 12, e.g. the ``Score`` table of old backups) used a different, integer
-rule, reproduced by :func:`legacy_habit_scores`.
+Early Loop (1.x; e.g. the ``Score`` table cached in a schema-12 backup) used a different, integer
+rule without rolling window or SKIP, reproduced by :func:`legacy_habit_scores`; for daily habits
+it agrees with the current rule up to integer truncation, for sparser habits it does not.
 
 At the log level, :func:`habit_strength` treats a day with at least one stretch as a completed
 repetition and a ``planned_rest`` day as a SKIP, and maps ``sessions_per_week`` to Loop's

@@ -1,0 +1,143 @@
+"""Flags a therapist should see: flare-ups, pain while stretching, silence, low adherence, no progress.
+
+One tidy table (client_id, date, flag, detail, severity), newest first within a client, each with
+the guide's advice where it has one. Severity: ``info`` < ``warning`` < ``alert``.
+
+Rules (thresholds in :data:`backanalytics.thresholds.THRESHOLDS`)
+-----------------------------------------------------------------
+pain_flare
+    daily pain >= 2 points above the client's median over the previous 14 days (at least 3 days
+    with pain in that window); alert when >= 4 points above.
+pain_during_stretching
+    an entry with pain_after > pain, or pain_after > 3. The guide: "Stretching should cause a feeling
+    of mild tension, not pain. If a stretch hurts, ease up." Pain that rose with stretching is a
+    warning, and an alert when it happened on >= 3 days in the last 14 (the guide's advice is then
+    to see a professional); pain that eased but stayed above 3 is info.
+silent
+    no entry of any kind for >= 7 days before ``as_of`` (warning from 14 days).
+low_adherence
+    adherence over the last 28 days below 0.6.
+no_improvement
+    >= 6 weeks of pain data, adherence >= 0.8 and no clinically important pain change: refer or
+    reassess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from backanalytics import columns as C
+from backanalytics.metrics.consistency import consistency
+from backanalytics.metrics.outcomes import daily_scores, outcomes
+from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.thresholds import THRESHOLDS
+
+FLAG_COLUMNS = [C.CLIENT_ID, C.DATE, "flag", "detail", "severity"]
+SEVERITY_ORDER = {"alert": 0, "warning": 1, "info": 2}
+ADVICE_EASE_UP = "The guide: stretching should cause mild tension, not pain - ease up."
+ADVICE_SEE_PRO = "Repeated pain while stretching: see a professional (physical therapist)."
+
+
+def pain_flares(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
+    daily = daily_scores(log, C.PAIN, as_of)
+    window = f"{int(t['flare_window_days'])}D"
+    rolled = daily.set_index(C.DATE).groupby(C.CLIENT_ID)["value"].rolling(
+        window, closed="left", min_periods=3)
+    daily["median"] = rolled.median().to_numpy()
+    daily["above"] = daily["value"] - daily["median"]
+    hit = daily[daily["above"] >= t["flare_points"]]
+    if hit.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    return pd.DataFrame({
+        C.CLIENT_ID: hit[C.CLIENT_ID], C.DATE: hit[C.DATE], "flag": "pain_flare",
+        "detail": [f"pain {v:g} is {a:.1f} points above the 14-day median of {m:g}"
+                   for v, a, m in zip(hit["value"], hit["above"], hit["median"], strict=True)],
+        "severity": np.where(hit["above"] >= 2 * t["flare_points"], "alert", "warning")})
+
+
+def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
+    rows = log[log[C.PAIN_AFTER].notna() & (log[C.DATE] <= as_of)]
+    rose = rows[C.PAIN_AFTER] > rows[C.PAIN].fillna(np.inf)
+    rows = rows.assign(rose=rose)
+    hurt = rows[rose | (rows[C.PAIN_AFTER] > t["pain_after_max"])]
+    day = hurt.groupby([C.CLIENT_ID, C.DATE]).agg(
+        pain=(C.PAIN, "max"), after=(C.PAIN_AFTER, "max"), rose=("rose", "any")).reset_index()
+    if day.empty:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    recent = day[day["rose"] & (day[C.DATE] > as_of - pd.Timedelta(days=14))]
+    repeated = recent.groupby(C.CLIENT_ID).size() >= 3
+    is_alert = day["rose"] & day[C.CLIENT_ID].map(repeated).fillna(False).astype(bool) & (
+        day[C.DATE] > as_of - pd.Timedelta(days=14))
+    before = day["pain"].map(lambda v: "not logged" if pd.isna(v) else f"{v:g}")
+    advice = np.where(is_alert, ADVICE_SEE_PRO, np.where(day["rose"], ADVICE_EASE_UP, "Still sore after stretching."))
+    detail = "pain after stretching " + day["after"].map("{:g}".format) + " (before: " + before + "). " + advice
+    # Pain that rose with stretching is a warning (an alert when repeated); pain that eased but
+    # stayed above 3 is worth knowing, not acting on.
+    severity = np.where(is_alert, "alert", np.where(day["rose"], "warning", "info"))
+    return pd.DataFrame({C.CLIENT_ID: day[C.CLIENT_ID], C.DATE: day[C.DATE], "flag": "pain_during_stretching",
+                         "detail": detail, "severity": severity})
+
+
+def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | pd.DataFrame | None = None,
+          thresholds: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Every flag for every client up to ``as_of``: tidy (client_id, date, flag, detail, severity).
+
+    Examples
+    --------
+    >>> days = pd.date_range("2026-01-01", periods=6)
+    >>> log = pd.DataFrame({"client_id": "a", "date": days, "stretch": "Cobra Stretch",
+    ...     "pain": [3.0, 3, 3, 3, 6, 3], "pain_after": float("nan"), "flexibility": float("nan"),
+    ...     "reach_cm": float("nan"), "planned_rest": False, "hold_s": 20.0, "reps": 3})
+    >>> flags(log)[["date", "flag"]].astype(str).values.tolist()
+    [['2026-01-05', 'pain_flare']]
+    """
+    t = {**THRESHOLDS, **(thresholds or {})}
+    as_of = resolve_as_of(log, as_of)
+    log = log[log[C.DATE] <= as_of]
+    parts = [pain_flares(log, as_of, t), pain_while_stretching(log, as_of, t)]
+
+    last = log.groupby(C.CLIENT_ID)[C.DATE].max()
+    quiet = (as_of - last).dt.days
+    silent = quiet[quiet >= t["silent_days"]]
+    parts.append(pd.DataFrame({
+        C.CLIENT_ID: silent.index, C.DATE: as_of, "flag": "silent",
+        "detail": [f"no entry for {d} days (last on {last[c].date()})" for c, d in silent.items()],
+        "severity": np.where(silent >= 2 * t["silent_days"], "warning", "info")}))
+
+    cons = consistency(log, prescription=prescription, as_of=as_of)
+    low = cons[cons["adherence_28d"] < t["low_adherence_28d"]]
+    parts.append(pd.DataFrame({
+        C.CLIENT_ID: low.index, C.DATE: as_of, "flag": "low_adherence",
+        "detail": [f"{a:.0%} of prescribed sessions in the last 28 days" for a in low["adherence_28d"]],
+        "severity": "warning"}))
+
+    out = outcomes(log, as_of=as_of, thresholds=t)
+    weeks = (out["pain_n_days"] > 0) & (
+        daily_scores(log, C.PAIN).groupby(C.CLIENT_ID)[C.DATE].agg(lambda d: (d.max() - d.min()).days)
+        .reindex(out.index) >= 7 * t["no_improvement_weeks"])
+    stuck = out[weeks & (cons["adherence"].reindex(out.index) >= t["adherent"])
+                & ~out["pain_mcid_reached"].fillna(False).astype(bool)]
+    parts.append(pd.DataFrame({
+        C.CLIENT_ID: stuck.index, C.DATE: as_of, "flag": "no_improvement",
+        "detail": [f"adherent but pain changed only {c:+.1f} points ({p:+.0f} %): refer or reassess"
+                   for c, p in zip(stuck["pain_change"], stuck["pain_pct_change"], strict=True)],
+        "severity": "alert"}))
+
+    table = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else pd.DataFrame(columns=FLAG_COLUMNS)
+    table[C.DATE] = pd.to_datetime(table[C.DATE]).astype("datetime64[ns]")
+    table = table.sort_values([C.CLIENT_ID, C.DATE, "flag"], ascending=[True, False, True], kind="stable")
+    return table[FLAG_COLUMNS].reset_index(drop=True)
+
+
+def flag_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per client: number of flags by kind and the worst severity (for caseload tables)."""
+    if table.empty:
+        return pd.DataFrame(columns=["worst_severity"])
+    counts = pd.crosstab(table[C.CLIENT_ID], table["flag"])
+    worst = table.assign(rank=table["severity"].map(SEVERITY_ORDER)).groupby(C.CLIENT_ID)["rank"].min()
+    counts["worst_severity"] = worst.map({v: k for k, v in SEVERITY_ORDER.items()})
+    return counts

@@ -1,0 +1,66 @@
+"""Flags: each rule fires on a hand-built case and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from backanalytics.metrics.flags import flag_summary, flags
+from tests.test_outcomes import score_log
+
+
+def test_flare_is_two_points_above_the_previous_14_day_median():
+    log = score_log([3.0, 3, 4, 3, 5, 3])  # day 5: 5 vs median(3,3,4,3)=3 -> +2
+    table = flags(log)
+    flare = table[table["flag"] == "pain_flare"]
+    assert flare["date"].tolist() == [pd.Timestamp("2026-01-05")]
+    assert flare["severity"].tolist() == ["warning"]
+
+
+def test_flare_needs_three_days_of_history_and_big_jumps_are_alerts():
+    assert flags(score_log([2.0, 6.0]))["flag"].tolist() == []
+    big = flags(score_log([2.0, 2, 2, 6]))
+    assert big.loc[big["flag"] == "pain_flare", "severity"].tolist() == ["alert"]
+
+
+def test_pain_rising_with_stretching_warns_then_alerts_when_repeated():
+    after = [np.nan] * 10 + [6.0, 6.0, 6.0]
+    table = flags(score_log([5.0] * 13, pain_after=after))
+    hurt = table[table["flag"] == "pain_during_stretching"]
+    assert len(hurt) == 3 and set(hurt["severity"]) == {"alert"}
+    assert "see a professional" in hurt["detail"].iloc[0]
+    one = flags(score_log([5.0] * 13, pain_after=[np.nan] * 12 + [6.0]))
+    assert one.loc[one["flag"] == "pain_during_stretching", "severity"].tolist() == ["warning"]
+
+
+def test_pain_after_above_three_that_eased_is_info():
+    table = flags(score_log([6.0] * 3, pain_after=[np.nan, np.nan, 4.0]))
+    assert table.loc[table["flag"] == "pain_during_stretching", "severity"].tolist() == ["info"]
+
+
+def test_silent_after_seven_days_without_entries():
+    table = flags(score_log([3.0] * 5), as_of="2026-01-12")
+    silent = table[table["flag"] == "silent"]
+    assert silent["detail"].tolist() == ["no entry for 7 days (last on 2026-01-05)"]
+    assert flags(score_log([3.0] * 5), as_of="2026-01-11").query("flag == 'silent'").empty
+
+
+def test_low_adherence_below_60_percent_in_28_days():
+    log = score_log([3.0] * 28)
+    log.loc[log.index % 2 == 0, "stretch"] = None  # 14 of 28 days -> 50 %
+    assert "low_adherence" in set(flags(log)["flag"])
+
+
+def test_no_improvement_after_six_adherent_weeks_without_mcid():
+    log = score_log([5.0] * 43)
+    table = flags(log)
+    assert table.loc[table["flag"] == "no_improvement", "severity"].tolist() == ["alert"]
+    assert flags(score_log([5.0] * 40)).query("flag == 'no_improvement'").empty  # under 6 weeks
+
+
+def test_sample_flags_tell_the_stories(sample_log):
+    summary = flag_summary(flags(sample_log))
+    assert summary.loc["dev", "silent"] == 1
+    assert summary.loc["grace", "worst_severity"] == "alert"
+    assert summary.loc["carla", "pain_flare"] >= 5
+    assert summary.loc["ben", "no_improvement"] == 1

@@ -1,0 +1,146 @@
+"""Outcome metrics against independent references (scipy, pymannkendall) and hand-worked cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pymannkendall
+import pytest
+from scipy import stats
+
+from backanalytics.metrics.association import adherence_bands, adherence_pain_correlation, weekly_adherence_pain
+from backanalytics.metrics.outcomes import daily_scores, outcomes, rolling_mean, trends
+from backanalytics.metrics.trend import trend_table
+
+
+def score_log(pain: list[float], client: str = "a", start: str = "2026-01-01", **cols) -> pd.DataFrame:
+    days = pd.date_range(start, periods=len(pain))
+    frame = pd.DataFrame({"client_id": client, "date": days, "stretch": "Cobra Stretch", "pain": pain,
+                          "pain_after": np.nan, "flexibility": np.nan, "reach_cm": np.nan,
+                          "hold_s": 20.0, "reps": pd.array([3] * len(pain), dtype="Int64"),
+                          "planned_rest": False})
+    for k, v in cols.items():
+        frame[k] = v
+    return frame
+
+
+def test_theil_sen_ols_and_mann_kendall_agree_with_scipy_and_pymannkendall():
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(30):
+        n = int(rng.integers(3, 40))
+        x = np.sort(rng.choice(200, size=n, replace=False)).astype(float)
+        y = np.round(rng.normal(5 - 0.02 * x, 1.0), 0)  # rounded: plenty of ties
+        frames.append(pd.DataFrame({"g": f"c{i:02d}", "x": x, "y": y}))
+    frame = pd.concat(frames)
+    table = trend_table(frame, "g", "x", "y")
+    for key, part in frame.groupby("g"):
+        ts = stats.theilslopes(part["y"], part["x"])
+        assert table.loc[key, "slope_theil_sen"] == pytest.approx(ts.slope, abs=1e-12)
+        assert table.loc[key, "intercept_theil_sen"] == pytest.approx(ts.intercept, abs=1e-12)
+        ls = stats.linregress(part["x"], part["y"])
+        assert table.loc[key, "slope_ols"] == pytest.approx(ls.slope, abs=1e-12)
+        assert table.loc[key, "intercept_ols"] == pytest.approx(ls.intercept, abs=1e-12)
+        mk = pymannkendall.original_test(part["y"].to_numpy())
+        assert table.loc[key, "mk_p"] == pytest.approx(mk.p, abs=1e-9)
+
+
+def test_baseline_current_change_hand_worked():
+    # first 7 days mean 6, last 7 days mean 3 -> change -3, -50 %
+    row = outcomes(score_log([6.0] * 7 + [4.0] * 3 + [3.0] * 7)).loc["a"]
+    assert (row["pain_baseline"], row["pain_current"], row["pain_change"]) == (6.0, 3.0, -3.0)
+    assert row["pain_pct_change"] == -50.0
+    assert row["pain_mcid_reached"] and row["pain_band"] == "substantial"
+
+
+@pytest.mark.parametrize(("before", "after", "mcid", "band"), [
+    (8.0, 6.0, True, "minimal"),   # 2 points (25 %): MCID by points
+    (3.0, 2.0, True, "moderate"),  # 1 point but 33 %: MCID by percent
+    (8.0, 7.0, False, "minimal"),  # 1 point, 12.5 %
+    (5.0, 5.0, False, "no change"),
+    (4.0, 6.0, False, "worse"),
+])
+def test_mcid_points_or_percent_and_immpact_bands(before, after, mcid, band):
+    row = outcomes(score_log([before] * 7 + [after] * 7)).loc["a"]
+    assert bool(row["pain_mcid_reached"]) is mcid
+    assert row["pain_band"] == band
+
+
+def test_pct_change_is_nan_for_zero_baseline():
+    row = outcomes(score_log([0.0] * 7 + [1.0] * 7)).loc["a"]
+    assert np.isnan(row["pain_pct_change"]) and row["pain_change"] == 1.0
+
+
+def test_reliable_change_index_uses_sem_1_02_and_can_be_overridden():
+    log = score_log([7.0] * 7 + [4.0] * 7)
+    # RCI = -3 / (sqrt(2) * 1.02) = -2.0797; MDC95 = 1.96 * sqrt(2) * 1.02 = 2.83
+    row = outcomes(log).loc["a"]
+    assert row["pain_rci"] == pytest.approx(-3 / (np.sqrt(2) * 1.02))
+    assert row["pain_reliable_change"]
+    assert row["pain_mdc95"] == pytest.approx(2.8272, abs=1e-4)
+    assert not outcomes(log, thresholds={"pain_sem": 1.2}).loc["a", "pain_reliable_change"]
+
+
+def test_explicit_baseline_date_uses_phase_a():
+    log = score_log([8.0] * 5 + [6.0] * 10)
+    row = outcomes(log, baseline="2026-01-06").loc["a"]
+    assert row["pain_baseline"] == 8.0
+    assert outcomes(log).loc["a", "pain_baseline"] == pytest.approx((8 * 5 + 6 * 2) / 7)
+
+
+def test_slopes_are_per_week():
+    row = outcomes(score_log([7.0 - 0.1 * i for i in range(20)])).loc["a"]
+    assert row["pain_slope_ols"] == pytest.approx(-0.7)
+    assert row["pain_slope_theil_sen"] == pytest.approx(-0.7)
+
+
+def test_within_session_relief_and_other_scores():
+    log = score_log([5.0] * 14, pain_after=[4.0] * 7 + [2.0] * 7,
+                    flexibility=[3.0] * 7 + [6.0] * 7, reach_cm=[-5.0] * 7 + [0.0] * 7)
+    row = outcomes(log).loc["a"]
+    assert row["within_session_relief"] == pytest.approx(2.0)
+    assert (row["flexibility_change"], row["flexibility_mcid_reached"]) == (3.0, True)
+    assert (row["reach_cm_change"], row["reach_cm_mdc_reached"]) == (5.0, True)
+
+
+def test_daily_mean_series_and_rolling_mean():
+    log = pd.concat([score_log([4.0, 2.0, 6.0]), score_log([6.0], start="2026-01-01")])
+    daily = daily_scores(log)
+    assert daily["value"].tolist() == [5.0, 2.0, 6.0]
+    rolled = rolling_mean(log, window=2)
+    assert rolled["rolling_mean"].tolist() == [5.0, 3.5, 4.0]
+
+
+def test_trends_origin_and_intercept_describe_the_line():
+    tr = trends(score_log([6.0, 5.0, 4.0], start="2026-03-01")).loc["a"]
+    assert tr["origin"] == pd.Timestamp("2026-03-01")
+    assert (tr["intercept_theil_sen"], tr["slope_theil_sen"]) == (6.0, -1.0)
+
+
+def test_spearman_per_client_agrees_with_scipy(sample_log):
+    corr = adherence_pain_correlation(sample_log)
+    weeks = weekly_adherence_pain(sample_log).dropna(subset=["adherence", "next_pain_change"])
+    for cid, part in weeks.groupby("client_id"):
+        expected = stats.spearmanr(part["adherence"], part["next_pain_change"]).statistic
+        assert corr.loc[cid, "spearman_rho"] == pytest.approx(expected, abs=1e-12, nan_ok=True)
+        assert corr.loc[cid, "n_weeks"] == len(part)
+
+
+def test_adherence_bands_count_every_client(sample_log):
+    bands = adherence_bands(sample_log)
+    assert list(bands.index) == ["80-100 %", "60-79 %", "< 60 %"]
+    assert bands["clients"].sum() == sample_log["client_id"].nunique()
+
+
+def test_all_clients_at_once_equals_one_at_a_time(sample_log):
+    both = outcomes(sample_log)
+    for cid in ["anna", "grace"]:
+        alone = outcomes(sample_log[sample_log["client_id"] == cid], as_of=sample_log["date"].max())
+        pd.testing.assert_series_equal(both.loc[cid], alone.loc[cid], check_dtype=False)
+
+
+def test_sample_stories_come_out(sample_log):
+    out = outcomes(sample_log)
+    assert out.loc["anna", "pain_mcid_reached"] and out.loc["ines", "pain_mcid_reached"]
+    assert not out.loc["grace", "pain_mcid_reached"]
+    assert out.loc["grace", "within_session_relief"] < 0
