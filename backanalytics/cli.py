@@ -175,3 +175,76 @@ def summary_cmd(
             if col in shown:
                 shown[col] = (shown[col] * 100).round(0).astype("Int64").astype(str) + "%"
         typer.echo(shown.round(1).to_string())
+
+
+IMPORTERS = ("loop", "apple-health", "fhir")
+
+
+@app.command("import")
+def import_cmd(
+    kind: Annotated[str, typer.Argument(help="loop, apple-health or fhir.")],
+    src: Annotated[Path, typer.Argument(help="The export: a zip, folder, .db, export.xml, JSON/NDJSON.")],
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the canonical log CSV here.")] = None,
+    client: Annotated[str | None, typer.Option("--client", help="Client id for the imported rows.")] = None,
+    mapping: Annotated[list[str] | None, typer.Option(
+        "--map", help="Loop only: HABIT=STRETCH[;STRETCH...], e.g. --map 'Morning stretches=Cat-Cow;Cobra'. "
+        "Repeat for several habits.")] = None,
+    skipped: Annotated[Path | None, typer.Option("--skipped", help="Write what was skipped, and why, here.")] = None,
+) -> None:
+    """Import another app's export into the canonical log (then validated like any other input).
+
+    Examples:
+
+      backanalytics import loop Loop-Habits-CSV.zip --map "Stretch=Cat-Cow;Child's Pose" -o log.csv
+
+      backanalytics import apple-health export.zip --client anna -o anna.csv
+
+      backanalytics import fhir observations.ndjson -o pain.csv
+    """
+    from backanalytics.report.safety import atomic_path, safe_frame
+
+    if kind not in IMPORTERS:
+        raise fail(f"unknown importer {kind!r}; use one of {', '.join(IMPORTERS)}")
+    if not src.exists():
+        raise fail(f"{src}: no such file or folder")
+    habit_map: dict[str, list[str]] = {}
+    for item in mapping or []:
+        if "=" not in item:
+            raise fail(f"--map {item!r}: write it as HABIT=STRETCH[;STRETCH...]")
+        habit, stretches = item.split("=", 1)
+        habit_map[habit.strip()] = [s.strip() for s in stretches.split(";") if s.strip()]
+    if habit_map and kind != "loop":
+        raise fail("--map is only for the Loop importer")
+    try:
+        if kind == "loop":
+            from backanalytics.importers.loop import import_loop
+
+            result = import_loop(src, mapping=habit_map or None, client_id=client or "me")
+        elif kind == "apple-health":
+            from backanalytics.importers.apple_health import import_apple_health
+
+            result = import_apple_health(src, client_id=client or "me")
+        else:
+            from backanalytics.importers.fhir import import_fhir
+
+            result = import_fhir(src, client_id=client)
+    except (ValueError, OSError, KeyError) as exc:
+        raise fail(f"{src.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    typer.echo(result.summary())
+    for row in result.skipped.head(50).itertuples(index=False):
+        typer.echo(f"  skipped {row.record}: {row.reason}")
+    if len(result.skipped) > 50:
+        typer.echo(f"  ... and {len(result.skipped) - 50} more skipped records")
+    if result.log.empty:
+        typer.echo("nothing to import")
+    else:
+        report = validate(result.log)
+        typer.echo(report.summary().replace("log:", "validated:"))
+        if out is not None:
+            table = report.valid.assign(**{C.DATE: report.valid[C.DATE].dt.strftime("%Y-%m-%d")})
+            with atomic_path(out) as tmp:
+                safe_frame(table).to_csv(tmp, index=False)
+            typer.echo(f"wrote {len(table)} rows to {out}")
+    if skipped is not None:
+        with atomic_path(skipped) as tmp:
+            safe_frame(result.skipped).to_csv(tmp, index=False)

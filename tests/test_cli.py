@@ -45,3 +45,41 @@ def test_sample_command_writes_a_valid_log(tmp_path):
     result = runner.invoke(app, ["sample", str(out), "--clients", "3", "--days", "21"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+def test_summary_prints_consistency_for_every_client(sample_path):
+    result = runner.invoke(app, ["summary", str(sample_path)])
+    assert result.exit_code == 0, result.output
+    for cid in ["anna", "dev", "hugo"]:
+        assert cid in result.output
+    assert "adherence" in result.output
+
+
+def test_summary_csv_for_one_client_with_prescription(sample_path):
+    result = runner.invoke(app, ["summary", str(sample_path), "--client", "emma", "--prescription", "2",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("client_id,days,active_days,adherence")
+    assert len(lines) == 2 and lines[1].startswith("emma,") and ",weeks," in lines[1]
+
+
+def test_summary_unknown_client_and_bad_prescription_exit_2(sample_path):
+    assert runner.invoke(app, ["summary", str(sample_path), "--client", "nobody"]).exit_code == 2
+    assert runner.invoke(app, ["summary", str(sample_path), "--prescription", "often"]).exit_code == 2
+
+
+def test_import_fhir_writes_a_valid_canonical_log(tmp_path):
+    from tests.conftest import REALWORLD
+
+    out = tmp_path / "pain.csv"
+    result = runner.invoke(app, ["import", "fhir", str(REALWORLD / "fhir" / "synthea-bulk-ndjson"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "imported 2 rows" in result.output and "non-pain Observation" in result.output
+    assert runner.invoke(app, ["validate", str(out)]).exit_code == 0
+
+
+def test_import_unknown_kind_and_bad_map_exit_2(tmp_path):
+    assert runner.invoke(app, ["import", "fitbit", str(tmp_path)]).exit_code == 2
+    result = runner.invoke(app, ["import", "loop", str(tmp_path), "--map", "no-equals-sign"])
+    assert result.exit_code == 2 and "HABIT=STRETCH" in result.output
