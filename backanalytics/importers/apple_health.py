@@ -33,14 +33,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from backanalytics import columns as col
-from backanalytics.importers import SKIPPED_COLUMNS, ImportResult
-
-_TEXT, _FLOAT = "str", "float64"
-_DTYPES = {
-    col.CLIENT_ID: _TEXT, col.TIME: _TEXT, col.STRETCH: _TEXT, col.HOLD_S: _FLOAT,
-    col.REPS: "Int64", col.SIDE: _TEXT, col.PAIN: _FLOAT, col.PAIN_AFTER: _FLOAT,
-    col.FLEXIBILITY: _FLOAT, col.REACH_CM: _FLOAT, col.NOTES: _TEXT, col.PLANNED_REST: "boolean",
-}
+from backanalytics.importers import SKIPPED_COLUMNS, ImportResult, canonical_frame
 
 #: HealthKit workout types that count as a stretching session -> the ``stretch`` label used.
 #: Labels are deliberately not catalog names: a "Yoga workout" is not one catalog stretch.
@@ -145,7 +138,7 @@ def import_apple_health(
         reason = f"{count} workout(s) of a non-stretching type"
         skipped.append({"source": source, "record": f"Workout {kind}", "reason": reason})
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
-    return ImportResult(log=_canonical_frame(rows), skipped=skipped_frame)
+    return ImportResult(log=canonical_frame(rows), skipped=skipped_frame)
 
 
 # --------------------------------------------------------------------------- input files
@@ -315,10 +308,3 @@ def _zone(name: str) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None  # unknown zone name: fall back to the offset written in the date
-
-
-def _canonical_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows -> a DataFrame with every canonical column, in order, with stable dtypes."""
-    frame = pd.DataFrame.from_records(rows, columns=col.CANONICAL)
-    frame[col.DATE] = pd.to_datetime(frame[col.DATE]).astype("datetime64[ns]").dt.normalize()
-    return frame.astype(_DTYPES)

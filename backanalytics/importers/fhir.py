@@ -25,14 +25,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from backanalytics import columns as col
-from backanalytics.importers import SKIPPED_COLUMNS, ImportResult
-
-_TEXT, _FLOAT = "str", "float64"
-_DTYPES = {
-    col.CLIENT_ID: _TEXT, col.TIME: _TEXT, col.STRETCH: _TEXT, col.HOLD_S: _FLOAT,
-    col.REPS: "Int64", col.SIDE: _TEXT, col.PAIN: _FLOAT, col.PAIN_AFTER: _FLOAT,
-    col.FLEXIBILITY: _FLOAT, col.REACH_CM: _FLOAT, col.NOTES: _TEXT, col.PLANNED_REST: "boolean",
-}
+from backanalytics.importers import SKIPPED_COLUMNS, ImportResult, canonical_frame
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -139,7 +132,7 @@ class _Reader:
         for (source, record, reason), count in self.counts.items():
             self.skip(source, record, reason.format(n=count))
         skipped = pd.DataFrame(self.skipped, columns=SKIPPED_COLUMNS)
-        return ImportResult(_canonical_frame(self.rows), skipped)
+        return ImportResult(canonical_frame(self.rows), skipped)
 
     # ---------------------------------------------------------------- input shapes
     def read(self, src: str | os.PathLike[str] | Mapping[str, Any]) -> None:
@@ -459,10 +452,3 @@ def _effective_text(day: date, clock: Any, zone: ZoneInfo | None) -> str:
     # naive.astimezone() reads the naive time as this computer's local time, DST included.
     aware = moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
     return aware.isoformat(timespec="seconds")
-
-
-def _canonical_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Rows -> a DataFrame with every canonical column, in order, with stable dtypes."""
-    frame = pd.DataFrame.from_records(rows, columns=col.CANONICAL)
-    frame[col.DATE] = pd.to_datetime(frame[col.DATE]).astype("datetime64[ns]").dt.normalize()
-    return frame.astype(_DTYPES)
