@@ -64,3 +64,9 @@ def test_sample_flags_tell_the_stories(sample_log):
     assert summary.loc["grace", "worst_severity"] == "alert"
     assert summary.loc["carla", "pain_flare"] >= 5
     assert summary.loc["ben", "no_improvement"] == 1
+
+
+def test_a_log_without_any_pain_score_gets_no_pain_flags():
+    log = score_log([np.nan] * 50)
+    table = flags(log, as_of="2026-02-19")
+    assert set(table["flag"]) <= {"silent", "low_adherence"}

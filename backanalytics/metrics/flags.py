@@ -58,6 +58,13 @@ def pain_flares(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) 
         "severity": np.where(hit["above"] >= 2 * t["flare_points"], "alert", "warning")})
 
 
+def _format_g(values: pd.Series, missing: str = "nan") -> pd.Series:
+    """``f"{v:g}"`` of every value (``missing`` for NaN), formatting each distinct value once."""
+    codes, uniques = pd.factorize(values)
+    text = np.array([*(f"{u:g}" for u in uniques), missing], dtype=object)
+    return pd.Series(text[codes], index=values.index, dtype=object)
+
+
 def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
     rows = log[log[C.PAIN_AFTER].notna() & (log[C.DATE] <= as_of)]
     rose = rows[C.PAIN_AFTER] > rows[C.PAIN].fillna(np.inf)
@@ -69,11 +76,11 @@ def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str
         return pd.DataFrame(columns=FLAG_COLUMNS)
     recent = day[day["rose"] & (day[C.DATE] > as_of - pd.Timedelta(days=14))]
     repeated = recent.groupby(C.CLIENT_ID).size() >= 3
-    is_alert = day["rose"] & day[C.CLIENT_ID].map(repeated).fillna(False).astype(bool) & (
+    is_alert = day["rose"] & day[C.CLIENT_ID].isin(repeated[repeated].index) & (
         day[C.DATE] > as_of - pd.Timedelta(days=14))
-    before = day["pain"].map(lambda v: "not logged" if pd.isna(v) else f"{v:g}")
+    before = _format_g(day["pain"], missing="not logged")
     advice = np.where(is_alert, ADVICE_SEE_PRO, np.where(day["rose"], ADVICE_EASE_UP, "Still sore after stretching."))
-    detail = "pain after stretching " + day["after"].map("{:g}".format) + " (before: " + before + "). " + advice
+    detail = "pain after stretching " + _format_g(day["after"]) + " (before: " + before + "). " + advice
     # Pain that rose with stretching is a warning (an alert when repeated); pain that eased but
     # stayed above 3 is worth knowing, not acting on.
     severity = np.where(is_alert, "alert", np.where(day["rose"], "warning", "info"))
@@ -82,8 +89,24 @@ def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str
 
 
 def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | pd.DataFrame | None = None,
-          thresholds: Mapping[str, float] | None = None) -> pd.DataFrame:
+          thresholds: Mapping[str, float] | None = None, *, consistency_table: pd.DataFrame | None = None,
+          outcomes_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every flag for every client up to ``as_of``: tidy (client_id, date, flag, detail, severity).
+
+    Parameters
+    ----------
+    log
+        The canonical log.
+    as_of
+        Analysis date (default: the latest date in the log); later entries are ignored.
+    prescription
+        Sessions per week, or a prescription table (as for :func:`consistency`).
+    thresholds
+        Overrides for :data:`backanalytics.thresholds.THRESHOLDS`.
+    consistency_table, outcomes_table
+        The results of :func:`consistency` and :func:`outcomes` for the same log, ``as_of``,
+        prescription and thresholds, when already computed: they are used instead of being
+        computed again (the low-adherence and no-improvement rules read them).
 
     Examples
     --------
@@ -107,17 +130,16 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
         "detail": [f"no entry for {d} days (last on {last[c].date()})" for c, d in silent.items()],
         "severity": np.where(silent >= 2 * t["silent_days"], "warning", "info")}))
 
-    cons = consistency(log, prescription=prescription, as_of=as_of)
+    cons = consistency_table if consistency_table is not None else consistency(
+        log, prescription=prescription, as_of=as_of)
     low = cons[cons["adherence_28d"] < t["low_adherence_28d"]]
     parts.append(pd.DataFrame({
         C.CLIENT_ID: low.index, C.DATE: as_of, "flag": "low_adherence",
         "detail": [f"{a:.0%} of prescribed sessions in the last 28 days" for a in low["adherence_28d"]],
         "severity": "warning"}))
 
-    out = outcomes(log, as_of=as_of, thresholds=t)
-    weeks = (out["pain_n_days"] > 0) & (
-        daily_scores(log, C.PAIN).groupby(C.CLIENT_ID)[C.DATE].agg(lambda d: (d.max() - d.min()).days)
-        .reindex(out.index) >= 7 * t["no_improvement_weeks"])
+    out = outcomes_table if outcomes_table is not None else outcomes(log, as_of=as_of, thresholds=t)
+    weeks = (out["pain_n_days"] > 0) & (_pain_span_days(log).reindex(out.index) >= 7 * t["no_improvement_weeks"])
     stuck = out[weeks & (cons["adherence"].reindex(out.index) >= t["adherent"])
                 & ~out["pain_mcid_reached"].fillna(False).astype(bool)]
     parts.append(pd.DataFrame({
@@ -131,6 +153,12 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
     table[C.DATE] = pd.to_datetime(table[C.DATE]).astype("datetime64[ns]")
     table = table.sort_values([C.CLIENT_ID, C.DATE, "flag"], ascending=[True, False, True], kind="stable")
     return table[FLAG_COLUMNS].reset_index(drop=True)
+
+
+def _pain_span_days(log: pd.DataFrame) -> pd.Series:
+    """Days from each client's first to last pain score (empty Series when nobody has pain)."""
+    dates = daily_scores(log, C.PAIN).groupby(C.CLIENT_ID)[C.DATE]
+    return (dates.max() - dates.min()).dt.days.astype(float)
 
 
 def flag_summary(table: pd.DataFrame) -> pd.DataFrame:

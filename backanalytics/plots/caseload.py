@@ -1,0 +1,224 @@
+"""Caseload overview for a therapist: who is doing the programme, who is better, who needs a call.
+
+- :func:`caseload_scatter`: one dot per client, adherence (x) against the change in pain since
+  baseline (y), with the MCID line (2 points better) and the 80 % adherence line; clients with a
+  recent warning or alert are drawn as a triangle / diamond and labelled with their flags.
+- :func:`caseload_trends`: small multiples of each client's daily pain and 7-day mean, sorted by
+  need (alerts first, then warnings, then whose pain improved least).
+- :func:`caseload_chart`: both in one figure.
+
+"Recent" flags are those dated in the last ``recent_days`` (default 14) days before ``as_of``;
+info-level flags are left out, a caseload view is for what needs action.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.transforms import Bbox
+
+from backanalytics import columns as C
+from backanalytics.metrics.consistency import consistency
+from backanalytics.metrics.flags import SEVERITY_ORDER
+from backanalytics.metrics.flags import flags as flag_table
+from backanalytics.metrics.outcomes import outcomes, rolling_mean
+from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.plots.progress import broken_at_gaps
+from backanalytics.plots.style import COLORS, GREY, date_axis, get_ax, get_fig, styled
+from backanalytics.thresholds import THRESHOLDS
+
+MARKERS = {"alert": "D", "warning": "^", "none": "o"}
+FLAG_WORDS = {"pain_flare": "flare", "pain_during_stretching": "pain while stretching",
+              "silent": "silent", "low_adherence": "low adherence", "no_improvement": "no improvement"}
+
+
+def caseload_table(log: pd.DataFrame, as_of: object | None = None,
+                   prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
+                   flags: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per client: ``adherence, pain_change, pain_mcid_reached, severity`` (worst recent flag or
+    "none"), ``flags`` (recent flag kinds in words) and ``need`` (sort key: smaller = more urgent)."""
+    as_of = resolve_as_of(log, as_of)
+    cons = consistency(log, prescription, as_of)
+    out = outcomes(log, as_of=as_of)
+    table = pd.DataFrame({"adherence": cons["adherence"], "pain_change": out["pain_change"],
+                          "pain_mcid_reached": out["pain_mcid_reached"]})
+    fl = flag_table(log, as_of=as_of, prescription=prescription) if flags is None else flags
+    recent = fl[(fl[C.DATE] > as_of - pd.Timedelta(days=recent_days)) & (fl["severity"] != "info")]
+    rank = recent["severity"].map(SEVERITY_ORDER).groupby(recent[C.CLIENT_ID]).min()
+    names = {v: k for k, v in SEVERITY_ORDER.items()}
+    table["severity"] = rank.map(names).reindex(table.index).fillna("none")
+    kinds = recent.drop_duplicates([C.CLIENT_ID, "flag"]).groupby(C.CLIENT_ID)["flag"].agg(
+        lambda f: ", ".join(FLAG_WORDS.get(k, k) for k in f))
+    table["flags"] = kinds.reindex(table.index).fillna("")
+    severity_rank = table["severity"].map({**SEVERITY_ORDER, "none": 3})
+    # Most urgent first: worst flag, then the least pain improvement (unknown change last).
+    table["need"] = severity_rank * 100 - table["pain_change"].fillna(-99).clip(-50, 50)
+    return table.sort_values(["need"], kind="stable")
+
+
+@styled
+def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object | None = None,
+                     prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
+                     table: pd.DataFrame | None = None) -> Axes:
+    """Dot plot of adherence (%) against pain change since baseline, one dot per client.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        The canonical log (all clients; not changed).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when omitted.
+    as_of, prescription, recent_days
+        Passed to :func:`caseload_table`.
+    table : pandas.DataFrame, optional
+        A precomputed :func:`caseload_table`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One PathCollection per severity with ``gid`` "clients:<severity>" (offsets = adherence in
+        %, pain change), a line with ``gid`` "mcid" at minus the MCID, one with ``gid``
+        "adherent" at 80 %, and a text label per client (flagged ones in bold with their flags).
+    """
+    ax = get_ax(ax, figsize=(7.5, 5.5))
+    if table is None:
+        table = caseload_table(log, as_of, prescription, recent_days)
+    mcid = THRESHOLDS["pain_mcid_points"]
+    ax.axhline(-mcid, color=COLORS["good"], linestyle="--", linewidth=1.2, gid="mcid",
+               label=f"MCID: {mcid:g} points less pain")
+    ax.axhline(0, color=GREY, linewidth=0.8, gid="zero")
+    ax.axvline(100 * THRESHOLDS["adherent"], color=GREY, linestyle=":", linewidth=1.2, gid="adherent",
+               label=f"adherent: {THRESHOLDS['adherent']:.0%} of sessions")
+    shown = table.dropna(subset=["adherence", "pain_change"])
+    for severity in ("alert", "warning", "none"):
+        part = shown[shown["severity"] == severity]
+        if part.empty:
+            continue
+        color = COLORS.get(severity, GREY)
+        words = {"none": "no recent flag"}.get(severity, f"recent {severity}")
+        ax.scatter(100 * part["adherence"], part["pain_change"], s=70, marker=MARKERS[severity],
+                   c=color, edgecolors="black", linewidths=0.6, zorder=4, label=words,
+                   gid=f"clients:{severity}")
+    missing = table.index.difference(shown.index)
+    if len(missing):
+        ax.text(0.0, 1.0, "not shown (no pain change or no sessions): " + ", ".join(map(str, missing)),
+                transform=ax.transAxes, fontsize=8, color=GREY, va="top")
+    lo = min(-mcid - 1.0, float(shown["pain_change"].min()) - 0.5) if len(shown) else -mcid - 1
+    hi = max(1.0, float(shown["pain_change"].max()) + 0.5) if len(shown) else 1.0
+    ax.set_ylim(lo, hi)
+    right = max(105.0, float(100 * shown["adherence"].max()) + 25) if len(shown) else 105.0
+    ax.set_xlim(0, right)
+    ax.set_xlabel("adherence (% of prescribed session days)")
+    ax.set_ylabel("change in pain since baseline (points)\nbelow 0 = less pain")
+    ax.grid(axis="x")
+    improved = int((shown["pain_change"] <= -mcid).sum())
+    at_risk = int((table["severity"] != "none").sum())
+    ax.set_title(f"Caseload: {improved} of {len(table)} clients improved by the MCID; "
+                 f"{at_risk} with a recent flag")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, borderaxespad=0)
+    _label_clients(ax, shown)
+    return ax
+
+
+#: Where a client's label may go, tried in order: (offset in points, horizontal alignment).
+LABEL_SPOTS = (((7, 0), "left"), ((-7, 0), "right"), ((7, 12), "left"), ((7, -12), "left"),
+               ((-7, 12), "right"), ((-7, -12), "right"))
+
+
+def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
+    """Label every dot, flagged clients in bold with their flags, avoiding other labels and dots.
+
+    Greedy: the layout is settled first, then each label takes the first spot in
+    :data:`LABEL_SPOTS` whose box overlaps no placed label and no dot (flagged clients first).
+    """
+    fig = ax.figure.figure if isinstance(ax.figure, SubFigure) else ax.figure  # the root Figure
+    fig.draw_without_rendering()
+    dots = ax.transData.transform(np.c_[100 * shown["adherence"], shown["pain_change"]])
+    taken = [Bbox.from_bounds(x - 6, y - 6, 12, 12) for x, y in dots]
+    order = sorted(range(len(shown)), key=lambda i: shown["severity"].iloc[i] == "none")
+    for i in order:
+        client, row = shown.index[i], shown.iloc[i]
+        flagged = row["severity"] != "none"
+        text = "\n".join([str(client), *textwrap.wrap(row["flags"], 18)]) if flagged else str(client)
+        label = ax.annotate(text, (100 * row["adherence"], row["pain_change"]), xytext=(7, 0),
+                            textcoords="offset points", va="center", fontsize=8, gid=f"label:{client}",
+                            fontweight="bold" if flagged else "normal", color="black" if flagged else GREY)
+        mine = Bbox.from_bounds(dots[i][0] - 6, dots[i][1] - 6, 12, 12)
+        for offset, ha in LABEL_SPOTS:
+            label.set_position(offset)
+            label.set_horizontalalignment(ha)
+            box = label.get_window_extent().expanded(1.05, 1.1)
+            if not any(box.overlaps(other) for other in taken if other is not mine):
+                break
+        else:
+            label.set_position(LABEL_SPOTS[0][0])
+            label.set_horizontalalignment("left")
+            box = label.get_window_extent()
+        taken.append(box)
+
+
+@styled
+def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
+                    as_of: object | None = None, prescription: float | pd.DataFrame | None = None,
+                    recent_days: int = 14, ncols: int = 3, table: pd.DataFrame | None = None
+                    ) -> Figure | SubFigure:
+    """Small multiples of each client's daily pain and 7-day mean, most in need first.
+
+    Returns the Figure; ``fig.axes[:n_clients]`` are in need order (see :func:`caseload_table`),
+    each titled "<rank>. <client>" with its flags, sharing the date range and the 0-10 scale.
+    """
+    as_of = resolve_as_of(log, as_of)
+    if table is None:
+        table = caseload_table(log, as_of, prescription, recent_days)
+    n = len(table)
+    ncols = max(1, min(ncols, n))
+    nrows = max(1, math.ceil(n / ncols))
+    fig = get_fig(fig, (3.4 * ncols, 2.3 * nrows + 0.6))
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
+    daily = rolling_mean(log[log[C.DATE] <= as_of], C.PAIN)
+    for i, (ax, (client, row)) in enumerate(zip(axes, table.iterrows(), strict=False)):
+        d = daily[daily[C.CLIENT_ID] == client]
+        if d.empty:
+            ax.text(0.5, 0.5, "no pain scores", transform=ax.transAxes, ha="center", va="center",
+                    color=GREY, fontsize=8)
+        else:
+            ax.plot(d[C.DATE], d["value"], "o", color=COLORS[C.PAIN], markersize=2, alpha=0.4,
+                    markeredgewidth=0)
+            x, y = broken_at_gaps(d[C.DATE], d["rolling_mean"], 7)
+            ax.plot(x, y, color=COLORS[C.PAIN], linewidth=1.8, gid="rolling")
+        change = "" if pd.isna(row["pain_change"]) else f"pain {row['pain_change']:+.1f}"
+        marker = {"alert": " [ALERT]", "warning": " [warning]"}.get(row["severity"], "")
+        ax.set_title(f"{i + 1}. {client}{marker}", fontsize=9.5,
+                     color=COLORS["bad"] if row["severity"] == "alert" else "black")
+        note = "; ".join(p for p in (change, row["flags"]) if p)
+        ax.text(0.02, 0.04, note, transform=ax.transAxes, fontsize=7.5, color=GREY, va="bottom")
+        ax.tick_params(labelsize=8)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    axes[0].set_ylim(-0.4, 10.4)
+    axes[0].set_yticks(range(0, 11, 2))
+    date_axis(axes[0])
+    for ax in axes[::ncols]:
+        ax.set_ylabel("pain (0-10)", fontsize=8.5)
+    fig.suptitle("Pain by client, most in need first (dots: daily pain, line: 7-day mean)",
+                 x=0.01, ha="left", fontsize=11, fontweight="bold")
+    return fig
+
+
+@styled
+def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: object | None = None,
+                   prescription: float | pd.DataFrame | None = None, recent_days: int = 14) -> Figure:
+    """One figure for the whole caseload: :func:`caseload_scatter` beside :func:`caseload_trends`."""
+    table = caseload_table(log, as_of, prescription, recent_days)
+    n_rows = max(1, math.ceil(len(table) / 3))
+    fig = get_fig(fig, (19.0, max(6.0, 2.3 * n_rows + 1.0)))
+    left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.35])
+    caseload_trends(log, right, as_of=as_of, table=table)
+    caseload_scatter(log, ax=left.subplots(), table=table)  # last: its labels see the final layout
+    return fig
+
