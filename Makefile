@@ -21,6 +21,8 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.demo-installed
 	$(BIN)/backanalytics validate $(SAMPLE)
 	$(BIN)/backanalytics summary $(SAMPLE)
+	$(BIN)/backanalytics report $(SAMPLE) --all --out reports
+	@echo "open reports/caseload.html (or .pdf) for the caseload; reports/client_<id>.html for each client"
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -152,7 +152,7 @@ def calendar_heatmap(log: pd.DataFrame, client: str, ax: Axes | None = None, *,
         spine.set_visible(False)
 
     n_days, n_stretch = len(table), len(stretched_days)
-    ax.set_title(f"{client}: stretched on {n_stretch} of {n_days} days", pad=18)
+    ax.set_title(f"{client}: stretched on {n_stretch} of the {n_days} days shown", pad=18)
     handles = [Patch(facecolor=COLORS["missing"], label="no entry"),
                Patch(facecolor="white", edgecolor=GREY, label="logged, no stretching"),
                Patch(facecolor="white", edgecolor=GREY, hatch="////", label="planned rest")]

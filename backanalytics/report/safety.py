@@ -33,16 +33,28 @@ def neutralise(value: object) -> object:
     return value
 
 
+def _safe_cell(value: object) -> object:
+    """:func:`neutralise`, then carriage returns as line feeds.
+
+    pandas' CSV writer quotes cells holding ``\n`` but not a bare ``\r``, which spreadsheet
+    programs read as a row break: ``"x\r=1+1"`` would start a new row with a live formula.
+    """
+    value = neutralise(value)
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Neutralise formulas in every text cell (and text column header) of a table."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].astype(object).map(neutralise)
-    out.columns = [neutralise(c) if isinstance(c, str) else c for c in out.columns]
+            out[col] = out[col].astype(object).map(_safe_cell)
+    out.columns = [_safe_cell(c) if isinstance(c, str) else c for c in out.columns]
     if isinstance(out.index, pd.Index) and (out.index.dtype == object
                                             or pd.api.types.is_string_dtype(out.index)):
-        out.index = out.index.map(neutralise)
+        out.index = out.index.map(_safe_cell)
     return out
 
 
@@ -61,10 +73,18 @@ def safe_filename(client_id: str, suffix: str = "") -> str:
     """
     text = unicodedata.normalize("NFKD", str(client_id)).encode("ascii", "ignore").decode()
     clean = re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_-")[:60]
-    if clean != str(client_id) or not clean:
+    # Upper case gets a hash too: "Anna" and "anna" must not share a file on macOS / Windows,
+    # whose file systems ignore case; so do Windows device names ("con", "nul", "com1" ...).
+    if (clean != str(client_id) or not clean or clean != clean.lower()
+            or clean.upper() in _WINDOWS_DEVICES):
         digest = hashlib.sha256(str(client_id).encode("utf-8")).hexdigest()[:8]
         clean = f"{clean or 'client'}-{digest}"
     return clean + suffix
+
+
+#: Names Windows reserves for devices, with or without an extension.
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
+                    *(f"LPT{i}" for i in range(10))}
 
 
 def inside(folder: Path, name: str) -> Path:

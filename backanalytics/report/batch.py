@@ -1,0 +1,230 @@
+"""Write reports to a folder: one client, every client (with a progress bar), the caseload, exports.
+
+Every file goes through :func:`backanalytics.report.safety.atomic_path` (written beside its target
+and renamed into place only when complete), so an interrupted run never leaves a half-written
+report; and every file name built from a client id goes through ``safe_filename`` + ``inside``,
+so an id such as ``../../etc/x`` cannot write outside the output folder.
+
+Layout of the output folder::
+
+    caseload.html / caseload.pdf           the therapist's overview (all clients)
+    client_<id>.html / client_<id>.pdf     one report per client
+    metrics.xlsx, metrics_<table>.csv      metric tables (clients, weekly, flags, dose, effect sizes)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from backanalytics import columns as C
+from backanalytics.report.anonymize import anonymize_log, pseudonym
+from backanalytics.report.content import Metrics, compute_metrics
+from backanalytics.report.export import write_exports
+from backanalytics.report.html import render_caseload_html, render_client_html
+from backanalytics.report.pdf import write_pdf
+from backanalytics.report.safety import atomic_path, inside, safe_filename
+
+FORMATS = ("html", "pdf")
+CASELOAD_NAME = "caseload"
+
+
+@dataclass
+class ReportResult:
+    """What a run wrote, by kind (paths inside the output folder)."""
+
+    clients: list[Path] = field(default_factory=list)
+    caseload: list[Path] = field(default_factory=list)
+    exports: list[Path] = field(default_factory=list)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file written."""
+        return [*self.caseload, *self.clients, *self.exports]
+
+
+def client_file_name(client: str, fmt: str) -> str:
+    """``client_<safe id>.<fmt>``: never a path, never clashes with ``caseload.*`` or exports."""
+    return "client_" + safe_filename(client, f".{fmt}")
+
+
+def write_document(html: str, path: Path, fmt: str) -> Path:
+    """Write one report as HTML or PDF, atomically; returns the path."""
+    with atomic_path(path) as tmp:
+        if fmt == "html":
+            tmp.write_text(html, encoding="utf-8")
+        elif fmt == "pdf":
+            write_pdf(html, tmp)
+        else:
+            raise ValueError(f"unknown report format {fmt!r}; use html or pdf")
+    return path
+
+
+def _write_one_client(metrics: Metrics, client: str, out_dir: Path, formats: Sequence[str],
+                      options: dict[str, object]) -> list[Path]:
+    html = render_client_html(metrics, client, **options)
+    return [write_document(html, inside(out_dir, client_file_name(client, fmt)), fmt) for fmt in formats]
+
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(metrics: Metrics, out_dir: Path, formats: Sequence[str], options: dict[str, object]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _WORKER.update(metrics=metrics, out_dir=out_dir, formats=formats, options=options)
+
+
+def _worker_client(client: str) -> list[Path]:
+    w = _WORKER
+    return _write_one_client(w["metrics"], client, w["out_dir"], w["formats"], w["options"])  # type: ignore[arg-type]
+
+
+def default_jobs(n_clients: int) -> int:
+    """Worker processes for a batch: one per 3 clients, at most the CPUs and at most 4."""
+    return max(1, min(os.cpu_count() or 1, 4, n_clients // 3))
+
+
+def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str] | None = None,
+                         formats: Sequence[str] = FORMATS, *, notes: bool = True, source: str | None = None,
+                         generated: datetime | None = None, prescription: float | pd.DataFrame | None = None,
+                         progress: bool | None = None, jobs: int = 1) -> list[Path]:
+    """One report per client, each as HTML and/or PDF, with a progress bar on stderr.
+
+    Parameters
+    ----------
+    metrics
+        From :func:`backanalytics.report.content.compute_metrics`.
+    out_dir
+        The output folder (created when missing).
+    clients
+        Which clients (default: all in ``metrics``).
+    formats
+        ``"html"`` and/or ``"pdf"``.
+    notes, source, generated, prescription
+        Passed to :func:`backanalytics.report.html.render_client_html`.
+    progress
+        Show the tqdm bar: True always, False never, None (default) only on a terminal.
+    jobs
+        Worker processes (charts and PDFs are CPU-bound); 1 renders in this process.
+
+    Returns
+    -------
+    list of Path
+        The files written, in client order.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen = list(metrics.clients if clients is None else clients)
+    options: dict[str, object] = {"notes": notes, "source": source, "generated": generated,
+                                  "prescription": prescription}
+    bar = tqdm(total=len(chosen), desc="client reports", unit="client", file=sys.stderr,
+               disable=None if progress is None else not progress, leave=False)
+    paths: list[Path] = []
+    with bar:
+        if jobs <= 1 or len(chosen) < 2:
+            for client in chosen:
+                paths += _write_one_client(metrics, client, out_dir, formats, options)
+                bar.update()
+        else:
+            # spawn, not fork: a forked child could inherit a lock held by another thread.
+            ctx = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(min(jobs, len(chosen)), mp_context=ctx, initializer=_init_worker,
+                                     initargs=(metrics, out_dir, tuple(formats), options)) as pool:
+                for written in pool.map(_worker_client, chosen):
+                    paths += written
+                    bar.update()
+    return paths
+
+
+def write_caseload_report(metrics: Metrics, out_dir: Path, formats: Sequence[str] = FORMATS, *,
+                          source: str | None = None, generated: datetime | None = None,
+                          prescription: float | pd.DataFrame | None = None, link_clients: bool = True
+                          ) -> list[Path]:
+    """The caseload report as HTML and/or PDF (``caseload.html`` / ``caseload.pdf``).
+
+    With ``link_clients`` each client in the table links to ``client_<id>.html`` beside it.
+    """
+    out_dir = Path(out_dir)
+    links = {c: client_file_name(c, "html") for c in metrics.clients} if link_clients else None
+    html = render_caseload_html(metrics, links=links, source=source, generated=generated,
+                                prescription=prescription)
+    return [write_document(html, inside(out_dir, f"{CASELOAD_NAME}.{fmt}"), fmt) for fmt in formats]
+
+
+def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | None = None,
+                  formats: Sequence[str] = FORMATS, caseload: bool | None = None,
+                  exports: Sequence[str] = (), prescription: float | pd.DataFrame | None = None,
+                  as_of: object | None = None, phase_date: object | None = None,
+                  secret: str | None = None, source: str | None = None,
+                  generated: datetime | None = None, progress: bool | None = None,
+                  jobs: int | None = 1) -> ReportResult:
+    """Everything the ``report`` command writes, from a validated log.
+
+    Parameters
+    ----------
+    log
+        The canonical log (:func:`backanalytics.load_log`).
+    out_dir
+        The output folder.
+    clients
+        Report these clients only (default: every client).
+    formats
+        ``"html"`` and/or ``"pdf"``.
+    caseload
+        Write the caseload report (default: when reporting every client).
+    exports
+        ``"csv"`` and/or ``"xlsx"``: metric tables of the reported clients.
+    prescription, as_of, phase_date
+        Passed to :func:`backanalytics.report.content.compute_metrics`.
+    secret
+        Anonymise: client ids become HMAC-SHA256 pseudonyms keyed with this secret and notes are
+        dropped; the source file name is not shown. The mapping is not written anywhere.
+    source
+        The input file name shown in report headers (ignored when anonymising).
+    generated
+        Time stamp shown on the reports (default: now).
+    progress
+        Progress bar for client reports (None: only on a terminal).
+    jobs
+        Worker processes for the client reports (None: :func:`default_jobs`).
+
+    Returns
+    -------
+    ReportResult
+    """
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown report format(s) {sorted(unknown)}; use html and/or pdf")
+    missing = sorted(set(clients or ()) - set(log[C.CLIENT_ID].astype(str)))
+    if missing:
+        raise KeyError(f"no client {missing[0]!r} in the log")
+    if secret is not None:
+        log = anonymize_log(log, secret)
+        clients = None if clients is None else [pseudonym(c, secret) for c in clients]
+        source = None
+    if clients is not None:
+        log = log[log[C.CLIENT_ID].isin(clients)]
+    metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
+    generated = generated or datetime.now()
+    out_dir = Path(out_dir)
+    result = ReportResult()
+    result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
+                                          generated=generated, prescription=prescription, progress=progress,
+                                          jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs)
+    if caseload if caseload is not None else clients is None:
+        result.caseload = write_caseload_report(metrics, out_dir, formats, source=source, generated=generated,
+                                                prescription=prescription, link_clients="html" in formats)
+    if exports:
+        result.exports = write_exports(metrics, out_dir, tuple(exports))
+    return result

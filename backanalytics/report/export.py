@@ -1,0 +1,113 @@
+"""Metric tables for spreadsheets: CSV files and one Excel workbook, formula-safe.
+
+Tables: ``clients`` (one row per client: consistency joined with outcomes), ``weekly`` (one row
+per client and ISO week), ``flags``, ``dose`` (per client and stretch) and ``effect_sizes``
+(single-case indices, when any client has a baseline phase). Every text cell goes through
+:func:`backanalytics.report.safety.safe_frame` (OWASP CSV injection: a cell starting with
+= + - @ tab or CR is prefixed with a quote); numbers, including negative ones, stay numbers.
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from backanalytics import columns as C
+from backanalytics.report.content import Metrics
+from backanalytics.report.safety import atomic_path, inside, safe_frame
+
+#: Control characters an .xlsx (XML) cell cannot hold.
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+KINDS = ("csv", "xlsx")
+
+
+def export_tables(metrics: Metrics) -> dict[str, pd.DataFrame]:
+    """The metric tables, keyed by sheet name, each a flat table (no index)."""
+    clients = metrics.consistency.join(metrics.outcomes, how="left").rename_axis(C.CLIENT_ID).reset_index()
+    tables = {"clients": clients, "weekly": metrics.weekly, "flags": metrics.flags, "dose": metrics.dose}
+    if not metrics.effects.empty:
+        tables["effect_sizes"] = metrics.effects
+    return {name: table.reset_index(drop=True) for name, table in tables.items()}
+
+
+def _for_csv(table: pd.DataFrame) -> pd.DataFrame:
+    out = safe_frame(table)
+    for col in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _for_xlsx(table: pd.DataFrame) -> pd.DataFrame:
+    out = safe_frame(table)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: _ILLEGAL_XLSX.sub("", v) if isinstance(v, str) else v)
+    return out
+
+
+def write_csv(tables: dict[str, pd.DataFrame], folder: Path, prefix: str = "metrics") -> list[Path]:
+    """One CSV per table, ``<prefix>_<table>.csv`` in ``folder``; returns the paths written."""
+    paths = []
+    for name, table in tables.items():
+        path = inside(folder, f"{prefix}_{name}.csv")
+        with atomic_path(path) as tmp:
+            _for_csv(table).to_csv(tmp, index=False)
+        paths.append(path)
+    return paths
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    """One workbook, a sheet per table (header row frozen); returns the path written."""
+    with atomic_path(path) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, table in tables.items():
+                _for_xlsx(table).to_excel(writer, sheet_name=name[:31], index=False, freeze_panes=(1, 0))
+    return path
+
+
+def write_exports(metrics: Metrics, folder: Path, kinds: tuple[str, ...] = KINDS,
+                  prefix: str = "metrics") -> list[Path]:
+    """Write the metric tables as CSV files and/or an Excel workbook into ``folder``."""
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown export kind(s) {sorted(unknown)}; use csv and/or xlsx")
+    tables = export_tables(metrics)
+    paths: list[Path] = []
+    if "csv" in kinds:
+        paths += write_csv(tables, folder, prefix)
+    if "xlsx" in kinds:
+        paths.append(write_xlsx(tables, inside(folder, f"{prefix}.xlsx")))
+    return paths
+
+
+def export_metrics(log: pd.DataFrame, folder: Path, formats: tuple[str, ...] = KINDS, *,
+                   prescription: float | pd.DataFrame | None = None, as_of: object | None = None,
+                   phase_date: object | None = None, prefix: str = "metrics") -> list[Path]:
+    """Compute the metrics of a log and write them as CSV and/or Excel (see :func:`write_exports`).
+
+    Parameters
+    ----------
+    log
+        The canonical log.
+    folder
+        Output folder (created when missing).
+    formats
+        ``"csv"`` and/or ``"xlsx"``.
+    prescription, as_of, phase_date
+        Passed to :func:`backanalytics.report.content.compute_metrics`.
+    prefix
+        File name prefix.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from backanalytics.report.content import compute_metrics
+
+    metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
+    return write_exports(metrics, Path(folder), tuple(formats), prefix)

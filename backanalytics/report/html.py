@@ -1,0 +1,139 @@
+"""Self-contained HTML reports: one per client, and one for the caseload.
+
+Rendered with Jinja2 with autoescaping on for every template, so client ids and notes (untrusted
+text) always appear as text: ``<script>`` becomes ``&lt;script&gt;``. The page carries its CSS
+inline and its charts as ``data:`` PNGs, sets a Content-Security-Policy that allows nothing but
+inline styles and ``data:`` images, and contains no ``http(s)://`` URL, so it opens offline and
+makes no network request.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from backanalytics.report.content import Metrics, caseload_rows, client_summary
+from backanalytics.report.figures import EmbeddedFigure, caseload_figure, client_figures
+from backanalytics.report.words import day, num, pct, signed
+
+STATUS = {"alert": "Alert", "warning": "Warning", "none": "OK"}
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The template environment: package templates, autoescape always on, undefined is an error."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("backanalytics.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _version() -> str:
+    from backanalytics import __version__
+
+    return __version__
+
+
+def _stamp(generated: datetime | None) -> str:
+    return (generated or datetime.now()).strftime("%d %b %Y, %H:%M")
+
+
+def render_client_html(metrics: Metrics, client: str, *, notes: bool = True, source: str | None = None,
+                       generated: datetime | None = None,
+                       figures: Sequence[EmbeddedFigure] | None = None,
+                       prescription: float | pd.DataFrame | None = None) -> str:
+    """One client's report as a self-contained HTML page.
+
+    Parameters
+    ----------
+    metrics
+        From :func:`backanalytics.report.content.compute_metrics`.
+    client
+        The client id (the pseudonym when anonymising).
+    notes
+        Show the client's recent notes (False when anonymising).
+    source
+        Name of the input file, shown in the header (leave None when anonymising).
+    generated
+        Time stamp shown on the report (default: now).
+    figures
+        Precomputed charts (default: :func:`backanalytics.report.figures.client_figures`).
+    prescription
+        Passed to the charts that need it.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    summary = client_summary(metrics, client, notes=notes)
+    figs = list(figures) if figures is not None else client_figures(metrics, client, prescription)
+    return environment().get_template("client.html").render(
+        s=summary, figures=figs, version=_version(), generated=_stamp(generated), source=source,
+        phase_date=day(metrics.phase_date) if metrics.phase_date is not None else None)
+
+
+def caseload_display(rows: pd.DataFrame, links: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The caseload table formatted for display (text cells; the template escapes them)."""
+    out = []
+    for r in rows.to_dict("records"):
+        unit = "d" if r["streak_unit"] == "days" else "wk"
+        has_pain = pd.notna(r["pain_baseline"]) and pd.notna(r["pain_current"])
+        mcid = r["pain_mcid_reached"]
+        out.append({
+            "client_id": str(r["client_id"]), "href": (links or {}).get(str(r["client_id"])),
+            "severity": r["severity"], "status": STATUS[r["severity"]], "concerns": r["concerns"] or "none",
+            "adherence": pct(r["adherence"]) if pd.notna(r["adherence"]) else "",
+            "adherence_28d": pct(r["adherence_28d"]) if pd.notna(r["adherence_28d"]) else "",
+            "streak": f"{int(r['current_streak'])} {unit}",
+            "habit": num(100 * r["habit_strength"], 0) if pd.notna(r["habit_strength"]) else "",
+            "pain": f"{num(r['pain_baseline'])} → {num(r['pain_current'])}" if has_pain else "no scores",
+            "change": f"{signed(r['pain_pct_change'], 0)} %" if pd.notna(r["pain_pct_change"]) else "",
+            "mcid": "" if pd.isna(mcid) else ("yes" if bool(mcid) else "not yet"),
+            "last": "" if pd.isna(r["days_since_last"]) else (
+                "today" if r["days_since_last"] == 0 else f"{int(r['days_since_last'])} d ago"),
+        })
+    return out
+
+
+def render_caseload_html(metrics: Metrics, *, links: Mapping[str, str] | None = None, source: str | None = None,
+                         generated: datetime | None = None, recent_days: int = 14,
+                         figure: EmbeddedFigure | None = None,
+                         prescription: float | pd.DataFrame | None = None) -> str:
+    """The caseload report: per-client table (alerts first, then warnings) and the overview chart.
+
+    Parameters
+    ----------
+    metrics
+        From :func:`backanalytics.report.content.compute_metrics`.
+    links
+        client id -> relative file name of that client's report, to link from the table.
+    source, generated
+        As for :func:`render_client_html`.
+    recent_days
+        Flags dated in this many days before the analysis date set a client's status.
+    figure
+        A precomputed overview chart (default: :func:`backanalytics.report.figures.caseload_figure`).
+    prescription
+        Passed to the overview chart.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    table = caseload_rows(metrics, recent_days=recent_days)
+    rows = caseload_display(table, links)
+    fig = figure if figure is not None else caseload_figure(metrics, prescription)
+    return environment().get_template("caseload.html").render(
+        rows=rows, figures=[fig], version=_version(), generated=_stamp(generated), source=source,
+        as_of=day(metrics.as_of), recent_days=recent_days,
+        n_alert=int((table["severity"] == "alert").sum()), n_warning=int((table["severity"] == "warning").sum()))
