@@ -7,6 +7,7 @@ never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -56,6 +57,7 @@ def validate_cmd(
     Example: backanalytics validate data/sample_logs.csv --rejected bad_rows.csv
     """
     report = read_or_exit(file)
+    max_lines = max(max_lines, 0)
     typer.echo(report.summary())
     for row in report.failures.head(max_lines).itertuples(index=False):
         typer.echo(describe_failure(row))
@@ -63,11 +65,15 @@ def validate_cmd(
         typer.echo(f"  ... and {len(report.failures) - max_lines} more problems")
     for row in report.warnings.head(max_lines).itertuples(index=False):
         where = f"line {row[0]}" if pd.notna(row[0]) else "header"
-        typer.echo(f"  warning {where}: {row[1]} {'' if pd.isna(row[2]) else repr(str(row[2]))}: {row[3]}")
+        typer.echo(f"  warning {where}: {row[1]} {'' if pd.isna(row[2]) else repr(str(row[2])[:60])}: {row[3]}")
     if rejected is not None:
-        from backanalytics.report.safety import safe_frame
+        from backanalytics.report.safety import atomic_path, safe_frame
 
-        safe_frame(report.rejected).to_csv(rejected, index=False)
+        try:
+            with atomic_path(rejected) as tmp:
+                safe_frame(report.rejected).to_csv(tmp, index=False)
+        except OSError as exc:
+            raise fail(f"cannot write {rejected}: {exc.strerror or exc}") from None
         typer.echo(f"rejected rows written to {rejected}")
     raise typer.Exit(0 if report.ok else 1)
 
@@ -100,6 +106,13 @@ def main() -> None:  # pragma: no cover - console entry point wrapper
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # a bug, not a bad input: still one line, the traceback on request
+        if os.environ.get("BACKANALYTICS_DEBUG"):
+            raise
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        typer.echo(f"error: unexpected {type(exc).__name__}: {detail} (please report it; set "
+                   "BACKANALYTICS_DEBUG=1 to see the traceback)", err=True)
+        sys.exit(2)
 
 
 def read_prescription(value: str | None) -> float | pd.DataFrame | None:
@@ -248,3 +261,99 @@ def import_cmd(
     if skipped is not None:
         with atomic_path(skipped) as tmp:
             safe_frame(result.skipped).to_csv(tmp, index=False)
+
+
+REPORT_FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
+EXPORT_KINDS = {"csv": ("csv",), "xlsx": ("xlsx",), "both": ("csv", "xlsx"), "none": ()}
+
+
+@app.command("report")
+def report_cmd(
+    file: Annotated[Path, typer.Argument(help="Log file: CSV, Excel, Parquet or JSON.")],
+    client: Annotated[str | None, typer.Option("--client", help="Report this client only.")] = None,
+    all_clients: Annotated[bool, typer.Option(
+        "--all", help="Every client, plus the caseload report and the metric exports.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf or both.")] = "both",
+    out: Annotated[Path, typer.Option("--out", help="Output folder (created when missing).")] = Path("reports"),
+    phase_date: Annotated[str | None, typer.Option(
+        "--phase-date", help="First day of stretching (phase B) for the baseline comparison, YYYY-MM-DD "
+        "(default: each client's first stretch day).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
+    anonymize: Annotated[bool, typer.Option(
+        "--anonymize", help="Replace client ids with keyed pseudonyms and drop notes.")] = False,
+    secret: Annotated[str | None, typer.Option(
+        "--secret", envvar="BACKANALYTICS_SECRET", show_envvar=True,
+        help="Key for --anonymize pseudonyms (at least 8 characters); keep it to match reports later.")] = None,
+    prescription: Annotated[str | None, typer.Option(
+        "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week.")] = None,
+    export: Annotated[str | None, typer.Option(
+        "--export", help="Metric tables: csv, xlsx, both or none (default: both with --all, none with "
+        "--client).")] = None,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
+    ] = None,
+) -> None:
+    """Write self-contained HTML / PDF reports (and CSV / Excel metric tables) into a folder.
+
+    Examples:
+
+      backanalytics report data/sample_logs.csv --all --out reports/
+
+      backanalytics report data/sample_logs.csv --client anna --format html
+
+      backanalytics report data/sample_logs.csv --client hugo --phase-date 2026-08-31
+
+      BACKANALYTICS_SECRET=... backanalytics report log.csv --all --anonymize --export xlsx
+    """
+    from backanalytics.report.anonymize import MissingSecretError, resolve_secret
+    from backanalytics.report.batch import build_reports
+    from backanalytics.report.pdf import PdfUnavailableError
+
+    if (client is None) == (not all_clients):
+        raise fail("say which reports to write: --client ID or --all (not both)")
+    if fmt not in REPORT_FORMATS:
+        raise fail(f"--format must be html, pdf or both, not {fmt!r}")
+    if export is not None and export not in EXPORT_KINDS:
+        raise fail(f"--export must be csv, xlsx, both or none, not {export!r}")
+    for name, value in (("--phase-date", phase_date), ("--as-of", as_of)):
+        if value is not None:
+            try:
+                pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise fail(f"{name} {value!r} is not a date (use YYYY-MM-DD)") from None
+    key = None
+    if anonymize:
+        try:
+            key = resolve_secret(secret)
+        except MissingSecretError as exc:
+            raise fail(str(exc)) from None
+    if jobs is not None and jobs < 1:
+        raise fail("--jobs must be at least 1")
+    if out.exists() and not out.is_dir():
+        raise fail(f"--out {out} exists and is not a folder")
+    rx = read_prescription(prescription)
+    report = read_or_exit(file)
+    if report.valid.empty:
+        raise fail(f"{file.name}: no valid rows to report on")
+    if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
+        raise fail(f"no client {client!r} in {file.name}")
+    typer.echo(report.summary(), err=True)
+    kinds = EXPORT_KINDS[export or ("both" if all_clients else "none")]
+    try:
+        result = build_reports(report.valid, out, clients=None if all_clients else [client],
+                               formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
+                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs)
+    except PdfUnavailableError as exc:
+        raise fail(str(exc)) from None
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc).strip("'\"")) from None
+    except OSError as exc:
+        raise fail(f"cannot write to {out}: {exc.strerror or exc}") from None
+    for label, paths in [("caseload report", result.caseload), ("client reports", result.clients),
+                         ("metric tables", result.exports)]:
+        if len(paths) > 6:
+            kinds = ", ".join(f"client_*{suffix}" for suffix in sorted({p.suffix for p in paths}))
+            typer.echo(f"{label}: {len(paths)} files in {out} ({kinds})")
+        elif paths:
+            typer.echo(f"{label}: {', '.join(str(out / p.name) for p in paths)}")
+    typer.echo(f"reports written to {out.resolve()}")

@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from backanalytics.columns import SOURCE_LINE
 
@@ -22,6 +25,12 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSON_SUFFIXES
+#: CSV files at least this large are parsed by pyarrow first (see :func:`_read_csv_arrow`).
+ARROW_MIN_BYTES = 1 << 20
+
+
+#: Raw column holding the cells of a CSV row beyond its header (the row is then rejected).
+EXTRA_FIELDS = "_extra_fields"
 
 
 class LogReadError(ValueError):
@@ -75,22 +84,46 @@ def read_table(source: str | Path) -> pd.DataFrame:
 
 
 def _decode(data: bytes, name: str) -> str:
-    """Decode text: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1 / cp1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    """Decode text: UTF-8 (with or without BOM), UTF-16 (BOM or not), else Latin-1 / cp1252.
+
+    Raises :class:`LogReadError` for binary content (NUL bytes that are not UTF-16, or many
+    control characters), so garbage is named as such instead of failing later as "no header".
+    """
+    head = data[:4096]
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else _utf16_without_bom(head)
+    if encoding:
         try:
-            return data.decode("utf-16")
+            text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             raise LogReadError(f"{name}: broken UTF-16 text ({exc.reason})") from None
-    if b"\x00" in data[:4096]:
+    elif b"\x00" in head:
         raise LogReadError(f"{name}: this is a binary file, not a CSV text file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Spreadsheet programs on Windows still write cp1252; it decodes "José" correctly.
+    else:
         try:
-            return data.decode("cp1252")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return data.decode("latin-1")
+            # Spreadsheet programs on Windows still write cp1252; it decodes "José" correctly.
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc")
+    if controls > max(4, 0.05 * len(sample)):
+        raise LogReadError(f"{name}: this is a binary file, not a CSV text file")
+    return text
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le" / "utf-16-be" when the bytes look like BOM-less UTF-16 text (ASCII mostly)."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 4 or b"\x00" not in head:
+        return None
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -103,6 +136,10 @@ def _sniff_delimiter(text: str) -> str:
 
 def read_csv_text(data: bytes, name: str = "<csv>") -> pd.DataFrame:
     """Parse CSV bytes into strings with exact source line numbers (see :func:`read_table`)."""
+    if len(data) >= ARROW_MIN_BYTES:
+        fast = _read_csv_arrow(data)
+        if fast is not None:
+            return fast
     text = _decode(data, name).replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise LogReadError(f"{name}: the file is empty")
@@ -117,8 +154,14 @@ def read_csv_text(data: bytes, name: str = "<csv>") -> pd.DataFrame:
             engine="c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise LogReadError(f"{name}: not a readable CSV table ({detail})") from None
+        if "Expected" not in str(exc):
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise LogReadError(f"{name}: not a readable CSV table ({detail})") from None
+        return _read_ragged(text, sep)  # a row with more fields than the header
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas turns the leading cells into an index when the first row is longer than the
+        # header, shifting every value; read it field by field instead.
+        return _read_ragged(text, sep)
     newlines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if newlines == len(frame) + 1:
         # One physical line per record (no quoted newlines, no blank lines): line = position + 2.
@@ -128,13 +171,57 @@ def read_csv_text(data: bytes, name: str = "<csv>") -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _read_csv_arrow(data: bytes) -> pd.DataFrame | None:
+    """The fast path for large, plain CSV files: pyarrow's multithreaded parser, every cell as text.
+
+    Only taken when the result is certain to equal the pandas path: UTF-8 text, ``\\n`` or
+    ``\\r\\n`` line ends, one physical line per record (so line = position + 2), a header of
+    unique non-empty names and rows as wide as the header. Returns None otherwise (the caller then
+    reads with pandas and the csv module, which handle every irregular file).
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # old Mac line ends: let the text path normalise them
+    try:
+        header = data[:data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header = header.rstrip("\r")
+    sep = _sniff_delimiter(header)
+    names = next(csv.reader([header], delimiter=sep), [])
+    if len(names) < 2 or len(set(names)) != len(names) or any(not n.strip() for n in names):
+        return None  # pandas would rename these ("Unnamed: 2", "date.1"): keep its names
+    try:
+        table = pa_csv.read_csv(
+            io.BytesIO(data),
+            parse_options=pa_csv.ParseOptions(delimiter=sep),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None  # ragged rows, invalid UTF-8, quoted newlines...: the careful path decides
+    if table.column_names != names or any(t != pa.string() for t in table.schema.types):
+        return None
+    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if newlines != table.num_rows + 1:
+        return None  # blank lines or records spanning lines: exact line numbers need the csv pass
+    text = pd.StringDtype(na_value=float("nan"))
+    frame = pd.DataFrame({n: pd.array(table.column(n), dtype=text) for n in names})
+    frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
 def _record_lines(text: str, sep: str, n_rows: int) -> list[int]:
     """Starting line number of every data record, honouring quoted newlines and blank lines."""
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     lines: list[int] = []
     start = 1
     for i, record in enumerate(reader):
-        if i > 0 and any(cell.strip() for cell in record):
+        if i > 0 and not _blank(record):
             lines.append(start)
         start = reader.line_num + 1
     if len(lines) != n_rows:
@@ -143,11 +230,66 @@ def _record_lines(text: str, sep: str, n_rows: int) -> list[int]:
     return lines
 
 
+def _blank(record: list[str]) -> bool:
+    """A line pandas skips: empty or only spaces (``,,`` and ``""`` are rows of empty cells)."""
+    return not record or (len(record) == 1 and record[0] != "" and not record[0].strip())
+
+
+def _read_ragged(text: str, sep: str) -> pd.DataFrame:
+    """Read a CSV whose rows have more fields than its header, keeping every row.
+
+    Cells beyond the header go, joined, into :data:`EXTRA_FIELDS` so validation can reject the
+    row (an unquoted delimiter in a note shifts every later value); trailing empty cells are
+    ignored.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    header: list[str] = []
+    for record in reader:
+        if not _blank(record):
+            header = record
+            break
+    names = _unique_names(header)
+    width = len(names)
+    rows, extra, lines = [], [], []
+    start = reader.line_num + 1
+    for record in reader:
+        if not _blank(record):
+            rows.append((record + [""] * width)[:width])
+            extra.append(sep.join(record[width:]) if any(c.strip() for c in record[width:]) else "")
+            lines.append(start)
+        start = reader.line_num + 1
+    frame = pd.DataFrame(rows, columns=names, dtype=object).astype(str)
+    frame[EXTRA_FIELDS] = extra
+    frame[SOURCE_LINE] = lines
+    return frame
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Header names made unique the way pandas does it (``date``, ``date.1``, ...)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for i, raw in enumerate(header):
+        base = raw if raw.strip() else f"Unnamed: {i}"
+        name, k = base, 0
+        while name in taken:
+            k += 1
+            name = f"{base}.{k}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
 def _read_excel(path: Path) -> pd.DataFrame:
+    _check_zip_size(path)
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object)
-    except (zipfile.BadZipFile, ValueError, OSError, KeyError) as exc:
-        raise LogReadError(f"{path.name}: not a readable Excel workbook ({exc})") from None
+    except MemoryError:
+        raise
+    except Exception as exc:  # openpyxl / xlrd raise many types (zip, XML, KeyError) for a damaged file
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise LogReadError(f"{path.name}: not a readable Excel workbook ({detail})") from None
+    if not sheets:
+        raise LogReadError(f"{path.name}: the workbook has no sheets")
     from backanalytics.columns import ALIASES, CLIENT_ID, normalise_header
 
     def has_client(frame: pd.DataFrame) -> bool:
@@ -158,12 +300,37 @@ def _read_excel(path: Path) -> pd.DataFrame:
         usable = [next(iter(sheets.items()))]
     frames = []
     for sheet, frame in usable:
+        if len(usable) > 1:
+            # Align headers across sheets ("patient" on one, "client_id" on another) so that
+            # concatenating them does not split a column in two.
+            renames: dict[object, str] = {}
+            for c in frame.columns:
+                target = ALIASES.get(normalise_header(c))
+                if target and target not in frame.columns and target not in renames.values():
+                    renames[c] = target
+            frame = frame.rename(columns=renames)
         frame = frame.dropna(how="all").copy()
         frame[SOURCE_LINE] = frame.index + 2  # row 1 is the header
         if len(usable) > 1:
             frame["sheet"] = sheet
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+#: Largest uncompressed size accepted for an .xlsx (a zip): guards against zip bombs.
+MAX_XLSX_BYTES = 500 * 1024 * 1024
+
+
+def _check_zip_size(path: Path) -> None:
+    """Refuse an .xlsx whose members would inflate beyond :data:`MAX_XLSX_BYTES`."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            declared = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip (e.g. an old .xls); the reader reports it
+    if declared > MAX_XLSX_BYTES:
+        raise LogReadError(f"{path.name}: the workbook would unpack to {declared // 2**20} MB "
+                           f"(limit {MAX_XLSX_BYTES // 2**20} MB); refusing a possible zip bomb")
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -178,16 +345,21 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 def _read_json(path: Path) -> pd.DataFrame:
     text = _decode(path.read_bytes(), path.name)
+    too_deep = f"{path.name}: the JSON is nested too deeply to be a log"
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise LogReadError(too_deep) from None
     except json.JSONDecodeError:
-        # JSON lines: one record per line.
+        # JSON lines: one record per line (split on "\n" only: U+2028 may sit inside a string).
         records = []
-        for i, line in enumerate(text.splitlines(), start=1):
+        for i, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
             if not line.strip():
                 continue
             try:
                 records.append(json.loads(line))
+            except RecursionError:
+                raise LogReadError(too_deep) from None
             except json.JSONDecodeError as exc:
                 raise LogReadError(f"{path.name}: line {i} is not valid JSON ({exc.msg})") from None
         data = records

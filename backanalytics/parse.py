@@ -6,14 +6,18 @@ be parsed (a missing cell is not a failure). They accept already-typed columns t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Cell texts that mean "no value".
 MISSING = {"", "na", "n/a", "nan", "none", "null", "-", "--", "?", "nil", "#n/a", "missing"}
 
 _ISO = (r"^(?P<date>\d{4}-\d{2}-\d{2})"
-        r"(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$")
+        r"(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\s*(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?$")
 _TIME = r"^(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?$"
 #: Unambiguous non-ISO formats also accepted (day names written out, or dotted European dates).
 _OTHER_FORMATS = ["%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
@@ -41,10 +45,43 @@ def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         bad = values.notna() & ~np.isfinite(values.fillna(0))
         return values.where(~bad), bad
     text, present = _text(raw)
-    text = text.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
-    values = pd.to_numeric(text.where(present), errors="coerce").astype(float)
+    # Fast path: plain decimals of at most 15 digits, which every correctly rounding parser
+    # (pyarrow's, pandas') turns into the same float; everything else takes the general path.
+    plain = _matches(text, _PLAIN_NUMBER)
+    values = pd.Series(np.nan, index=raw.index)
+    if plain.any():
+        values[plain] = pc.cast(pa.array(text[plain].to_numpy(dtype=object)), pa.float64()).to_numpy()
+    rest = present & ~plain
+    if rest.any():
+        other = text[rest].str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
+        values[rest] = pd.to_numeric(other, errors="coerce").astype(float)
     bad = present & (values.isna() | ~np.isfinite(values.fillna(0)))
     return values.where(~bad), bad.astype(bool)
+
+
+_PLAIN_NUMBER = r"-?\d{1,9}(?:\.\d{1,6})?"
+_PLAIN_DATE = r"\d{4}-\d{2}-\d{2}"
+_PLAIN_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+
+
+def _matches(text: pd.Series, pattern: str) -> pd.Series:
+    """Boolean mask of cells matching ``pattern`` in full (missing cells do not match)."""
+    return text.str.fullmatch(pattern).fillna(False).astype(bool)
+
+
+def _extract(text: pd.Series, pattern: str, plain: str, group: str) -> pd.DataFrame:
+    """``text.str.extract(pattern)``, skipping the regex engine for cells that are ``plain``.
+
+    A plain cell (e.g. ``2026-01-05``) is its own ``group`` with every other group empty, which
+    is what the full pattern would extract; the full pattern runs on the other cells only.
+    """
+    fast = _matches(text, plain)
+    parts = text.iloc[:0].str.extract(pattern).reindex(text.index)
+    parts[group] = text.where(fast)
+    rest = text.notna() & ~fast
+    if rest.any():
+        parts.loc[rest, :] = text[rest].str.extract(pattern)
+    return parts
 
 
 def parse_dates(raw: pd.Series, time_only: bool = False
@@ -63,21 +100,21 @@ def parse_dates(raw: pd.Series, time_only: bool = False
     index = raw.index
     if pd.api.types.is_datetime64_any_dtype(raw):
         stamps = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
-        stamps = stamps.astype("datetime64[ns]")
+        stamps = _to_ns(stamps)
         times = stamps.dt.strftime("%H:%M:%S").where(stamps.notna())
         if (times.dropna() == "00:00:00").all():
             times = None
         return stamps.dt.normalize(), times, pd.Series(False, index=index)
     if raw.dtype == object:
         # Excel and JSON hand over datetime objects; render them as ISO text first.
-        raw = raw.map(lambda v: v.isoformat(sep=" ") if hasattr(v, "isoformat") else v)
+        raw = raw.map(_iso_text)
     text, present = _text(raw)
     if time_only:
-        parts = text.str.extract(_TIME)
+        parts = _extract(text, _TIME, _PLAIN_TIME, "time")
         times = _pad_time(parts["time"])
         bad = present & times.isna()
         return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]"), times, bad
-    parts = text.str.extract(_ISO)
+    parts = _extract(text, _ISO, _PLAIN_DATE, "date")
     dates = pd.to_datetime(parts["date"], format="%Y-%m-%d", errors="coerce")
     rest = present & parts["date"].isna()
     if rest.any():
@@ -86,21 +123,53 @@ def parse_dates(raw: pd.Series, time_only: bool = False
             if not todo.any():
                 break
             dates = dates.fillna(pd.to_datetime(text.where(todo), format=fmt, errors="coerce"))
-    dates = dates.astype("datetime64[ns]")
+    dates = _to_ns(dates)
     times = _pad_time(parts["time"])
+    bad_time = parts["time"].notna().to_numpy() & times.isna().to_numpy()  # "2026-01-05T25:00"
     if times.isna().all() or (times.dropna() == "00:00:00").all():
         times = None
-    bad = present & dates.isna()
+    bad = present & (dates.isna() | bad_time)
     return dates, times, bad.astype(bool)
+
+
+#: Dates outside nanosecond range (years 1678-2261) are clamped to these bounds, so "9999-12-31"
+#: is rejected by the schema as a future date instead of overflowing.
+_NS_BOUNDS = (pd.Timestamp("1678-01-01"), pd.Timestamp("2262-04-11"))
+
+
+def _to_ns(stamps: pd.Series) -> pd.Series:
+    """Convert to ``datetime64[ns]``, clamping out-of-range dates to :data:`_NS_BOUNDS`."""
+    return stamps.clip(lower=_NS_BOUNDS[0], upper=_NS_BOUNDS[1]).astype("datetime64[ns]")
+
+
+def _iso_text(value: object) -> object:
+    """A datetime as "YYYY-MM-DD HH:MM:SS", a date or time as its ISO text; anything else as is."""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return value
 
 
 def _pad_time(times: pd.Series) -> pd.Series:
     """'8:05' -> '08:05:00'; invalid clock times -> NA."""
     t = times.astype("string")
-    t = t.where(~t.str.count(":").eq(1).fillna(False), t + ":00")
-    t = t.str.zfill(8)
-    ok = pd.to_datetime(t, format="%H:%M:%S", errors="coerce").notna()
-    return t.where(ok)
+    done = _matches(t, _PLAIN_TIME)  # already HH:MM:SS and a valid clock time
+    if done.all():
+        return t
+    rest = t[~done]
+    rest = rest.where(~rest.str.count(":").eq(1).fillna(False), rest + ":00")
+    rest = rest.str.zfill(8)
+    ok = pd.to_datetime(rest, format="%H:%M:%S", errors="coerce").notna()
+    t[~done] = rest.where(ok)
+    return t
+
+
+def _lookup(text: pd.Series, table: dict[str, object]) -> pd.Series:
+    """``text.astype(object).map(table)``, looking each distinct cell up once (NaN when absent)."""
+    codes, uniques = pd.factorize(text)
+    found = np.array([*(table.get(u, np.nan) for u in uniques), np.nan], dtype=object)
+    return pd.Series(found[codes], index=text.index, dtype=object)
 
 
 _SIDES = {"left": "left", "l": "left", "lt": "left", "right": "right", "r": "right",
@@ -111,7 +180,7 @@ _SIDES = {"left": "left", "l": "left", "lt": "left", "right": "right", "r": "rig
 def parse_side(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse side of the body: left / right / both (and common abbreviations)."""
     text, present = _text(raw)
-    side = text.str.lower().astype(object).map(_SIDES)
+    side = _lookup(text.str.lower(), _SIDES)
     bad = present & side.isna()
     return pd.Categorical(side.where(~bad), categories=["left", "right", "both"]), bad.astype(bool)
 
@@ -125,6 +194,6 @@ def parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_bool_dtype(raw):
         return raw.fillna(False).astype(bool), pd.Series(False, index=raw.index)
     text, present = _text(raw)
-    value = text.str.lower().astype(object).map(_BOOLS)
+    value = _lookup(text.str.lower(), _BOOLS)
     bad = present & value.isna()
     return value.where(present & ~bad, False).astype(bool), bad.astype(bool)

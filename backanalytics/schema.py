@@ -20,7 +20,7 @@ import pandera.pandas as pa
 
 from backanalytics import catalog
 from backanalytics import columns as C
-from backanalytics.io import LogReadError, read_table
+from backanalytics.io import EXTRA_FIELDS, LogReadError, read_table
 from backanalytics.parse import parse_bool, parse_dates, parse_numbers, parse_side
 
 FAILURE_COLUMNS = [C.SOURCE_LINE, "column", "value", "rule"]
@@ -142,7 +142,7 @@ def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None
     factors: dict[str, float] = {}
     ignored: list[str] = []
     for col in raw.columns:
-        if col == C.SOURCE_LINE:
+        if col in (C.SOURCE_LINE, EXTRA_FIELDS):
             continue
         key = C.normalise_header(col)
         factor = 1.0
@@ -158,16 +158,39 @@ def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None
     if missing:
         raise LogReadError(
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(found: {', '.join(map(str, raw.columns.drop(C.SOURCE_LINE, errors='ignore'))) or 'none'})"
+            f"(found: {_shown_headers(raw.columns.drop([C.SOURCE_LINE, EXTRA_FIELDS], errors='ignore'))})"
         )
     out = raw[[*chosen, C.SOURCE_LINE]].rename(columns=chosen)
     return out, factors, ignored
+
+
+def _shown_headers(headers: pd.Index, limit: int = 8) -> str:
+    """Headers for a one-line message: printable, each shortened, at most ``limit`` of them."""
+    def show(h: object) -> str:
+        text = "".join(ch if ch.isprintable() else "?" for ch in str(h))
+        return text if len(text) <= 30 else text[:29] + "..."
+    shown = ", ".join(show(h) for h in headers[:limit])
+    more = f" and {len(headers) - limit} more" if len(headers) > limit else ""
+    return (shown + more) or "none"
 
 
 def _problems(mask: pd.Series, column: str, values: pd.Series, rule: str) -> pd.DataFrame:
     idx = mask[mask].index
     return pd.DataFrame({"row": idx, "column": column,
                          "value": values.loc[idx].astype(object), "rule": rule})
+
+
+def _normalise_stretch_names(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """:func:`backanalytics.catalog.normalise_names` run once per distinct cell, then spread out.
+
+    A log of millions of rows holds a few dozen distinct names; each row takes its name's result.
+    """
+    codes, uniques = pd.factorize(raw)
+    names, unknown = catalog.normalise_names(pd.Series(uniques, dtype=object))
+    names = pd.concat([names.reset_index(drop=True), pd.Series([pd.NA], dtype="string")], ignore_index=True)
+    flags = np.append(unknown.to_numpy(dtype=bool), False)
+    return (pd.Series(names.array.take(codes), index=raw.index),
+            pd.Series(flags[codes], index=raw.index))
 
 
 def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None
@@ -201,7 +224,7 @@ def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None
     problems.append(_problems(bad_date, C.DATE, col(C.DATE),
                               "date must be an ISO 8601 date (YYYY-MM-DD) or date-time"))
 
-    stretch, unknown = catalog.normalise_names(col(C.STRETCH))
+    stretch, unknown = _normalise_stretch_names(col(C.STRETCH))
     out[C.STRETCH] = stretch.astype(str).where(stretch.notna(), None)
     unknown_rows = unknown[unknown].index
     warnings.append(pd.DataFrame({"row": unknown_rows, "column": C.STRETCH,
@@ -215,7 +238,8 @@ def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None
         if name == C.REPS:
             fractional = values.notna() & (values % 1 != 0)
             problems.append(_problems(fractional, name, col(name), "reps must be a whole number"))
-            values = values.where(~fractional).round().astype("Int64")
+            # Clamp absurd counts (1e20) so the cast cannot overflow; the range check rejects them.
+            values = values.where(~fractional).round().clip(-1e9, 1e9).astype("Int64")
         out[name] = values
 
     side, bad_side = parse_side(col(C.SIDE))
@@ -249,10 +273,13 @@ def _schema_failures(typed: pd.DataFrame, today: pd.Timestamp | None) -> pd.Data
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()]
+        column = fc["column"].astype(str)
+        # pandera names a missing value "not_nullable"; say it as a rule people read.
+        rule = fc["check"].astype(str).mask(fc["check"].eq("not_nullable"), column + " is required")
         return pd.DataFrame({"row": fc["index"].astype(int).to_numpy(),
-                             "column": fc["column"].astype(str).to_numpy(),
+                             "column": column.to_numpy(),
                              "value": fc["failure_case"].astype(object).to_numpy(),
-                             "rule": fc["check"].astype(str).to_numpy()})
+                             "rule": rule.to_numpy()})
     return pd.DataFrame(columns=["row", "column", "value", "rule"])
 
 
@@ -304,7 +331,10 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
         raw = read_table(source)
     if raw.empty:
         raise LogReadError(f"{name}: the file has a header but no rows")
-    renamed, factors, ignored = rename_columns(raw, mapping)
+    try:
+        renamed, factors, ignored = rename_columns(raw, mapping)
+    except LogReadError as exc:
+        raise LogReadError(f"{name}: {exc}") from None
     renamed = renamed.reset_index(drop=True)
     typed, parse_problems, warnings = parse_log(renamed, factors)
     bad_rows = set(parse_problems["row"])
@@ -317,6 +347,12 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     # Report the cell as the user wrote it, not as parsed ("11", not 11.0).
     schema_problems["value"] = [renamed.at[r, c] if c in renamed else v for r, c, v in zip(
         schema_problems["row"], schema_problems["column"], schema_problems["value"], strict=True)]
+    if EXTRA_FIELDS in raw:
+        extra = raw[EXTRA_FIELDS].astype(str).str.strip().ne("")
+        schema_problems = pd.concat([schema_problems, _problems(
+            extra.set_axis(renamed.index), "row", raw[EXTRA_FIELDS].set_axis(renamed.index),
+            "row has more fields than the header (an unquoted delimiter, e.g. a comma in a note?)")],
+            ignore_index=True)
     problems = pd.concat([parse_problems, schema_problems], ignore_index=True)
     bad_rows = np.unique(problems["row"].to_numpy(dtype=int))
     lines = renamed[C.SOURCE_LINE]

@@ -44,6 +44,11 @@ from backanalytics.thresholds import THRESHOLDS
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
+def _done_columns(log: pd.DataFrame) -> list[str]:
+    """Columns of stretch rows the dose and variety metrics read (filtering only these is cheaper)."""
+    return [c for c in (C.CLIENT_ID, C.DATE, C.STRETCH, C.HOLD_S, C.REPS) if c in log]
+
+
 def _runs(client: np.ndarray, day: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
     """Runs of consecutive integer ``day`` values per client; length = sum of ``counts`` in the run."""
     if len(day) == 0:
@@ -122,7 +127,7 @@ def weekly_consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | N
     sessions = sessions[sessions[C.DATE] >= sessions["start"]]
     sessions["week"] = sessions[C.DATE] - pd.to_timedelta(sessions[C.DATE].dt.day_of_week, unit="D")
     counts = sessions.groupby([C.CLIENT_ID, "week"]).size().rename("sessions")
-    stretched = log[log[C.STRETCH].notna() & (log[C.DATE] <= as_of)]
+    stretched = log.loc[log[C.STRETCH].notna() & (log[C.DATE] <= as_of), _done_columns(log)]
     seconds = catalog.seconds_stretched(stretched)
     wk = stretched[C.DATE] - pd.to_timedelta(stretched[C.DATE].dt.day_of_week, unit="D")
     minutes = (seconds.groupby([stretched[C.CLIENT_ID], wk.rename("week")]).sum() / 60).rename("minutes")
@@ -226,8 +231,8 @@ def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = N
     out["longest_gap_days"] = np.fmax(inner_gap, out["days_since_last"])
     out["sessions_per_week"] = (out["active_days"] / out["days"] * 7).where(out["days"] > 0)
 
-    weekday = pd.crosstab(sessions[C.CLIENT_ID], sessions[C.DATE].dt.day_of_week).reindex(
-        index=out.index, columns=range(7), fill_value=0)
+    weekday = sessions.groupby([C.CLIENT_ID, sessions[C.DATE].dt.day_of_week]).size().unstack(
+        fill_value=0).reindex(index=out.index, columns=range(7), fill_value=0)
     share = weekday.div(weekday.sum(axis=1).replace(0, np.nan), axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -(share * np.log(share.where(share > 0))).sum(axis=1, min_count=1)
@@ -236,7 +241,7 @@ def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = N
     out["top_weekday"] = pd.Series(np.array(WEEKDAYS)[weekday.to_numpy().argmax(axis=1)],
                                    index=out.index).where(out["active_days"] > 0)
 
-    done = log[log[C.STRETCH].notna() & (log[C.DATE] <= as_of)]
+    done = log.loc[log[C.STRETCH].notna() & (log[C.DATE] <= as_of), _done_columns(log)]
     out["stretch_variety"] = done.groupby(C.CLIENT_ID)[C.STRETCH].nunique().reindex(
         out.index, fill_value=0)
     areas = catalog.areas_table()

@@ -21,6 +21,24 @@ OLDER_ADULTS = {**catalog.DOSE_GUIDANCE,
                 catalog.STATIC: {**catalog.DOSE_GUIDANCE[catalog.STATIC], "hold_min": 30.0, "hold_max": 60.0}}
 
 
+def kinds_of(stretch: pd.Series) -> pd.Series:
+    """The catalog kind of each row's stretch (None when unknown), looking each name up once.
+
+    Examples
+    --------
+    >>> kinds_of(pd.Series(["Cat-Cow", "Handstand", None])).tolist()
+    ['dynamic', None, None]
+    """
+    codes, uniques = pd.factorize(stretch)
+    kinds = np.array([*(catalog.kind_of(u) for u in uniques), None], dtype=object)
+    return pd.Series(kinds[codes], index=stretch.index, dtype=object)
+
+
+def _dose_columns(log: pd.DataFrame) -> list[str]:
+    """The columns dose metrics read: filtering only these spares copying notes and the like."""
+    return [c for c in (C.CLIENT_ID, C.DATE, C.STRETCH, C.HOLD_S, C.REPS) if c in log]
+
+
 def within_guidance(log: pd.DataFrame, guidance: Mapping[str, Mapping[str, float | None]] | None = None
                     ) -> pd.Series:
     """Per row: True / False when the entry can be judged, NA when it cannot (unknown stretch, no dose).
@@ -33,7 +51,7 @@ def within_guidance(log: pd.DataFrame, guidance: Mapping[str, Mapping[str, float
     [True, False, True, <NA>]
     """
     guidance = guidance or catalog.DOSE_GUIDANCE
-    kinds = log[C.STRETCH].map(catalog.kind_of)
+    kinds = kinds_of(log[C.STRETCH])
     table = pd.DataFrame.from_dict(guidance, orient="index").reindex(kinds.to_numpy())
     table.index = log.index
     hold = log[C.HOLD_S].astype(float)
@@ -83,11 +101,11 @@ def dose_summary(log: pd.DataFrame, guidance: Mapping[str, Mapping[str, float | 
     >>> dose_summary(rows).loc["a"].tolist()
     [30.0, 3.0, 90.0, 0.5]
     """
-    done = log[log[C.STRETCH].notna()].copy()
+    done = log.loc[log[C.STRETCH].notna(), _dose_columns(log)]
     done["_ok"] = within_guidance(done, guidance).astype("Float64")
     done["_sec"] = catalog.seconds_stretched(done)
     done["_reps"] = done[C.REPS].astype("Float64").astype(float)
-    static = done[done[C.STRETCH].map(catalog.kind_of) == catalog.STATIC]
+    static = done[kinds_of(done[C.STRETCH]) == catalog.STATIC]
     g = done.groupby(C.CLIENT_ID)
     per_day = done.groupby([C.CLIENT_ID, C.DATE])["_sec"].sum().groupby(level=0).mean()
     return pd.DataFrame({

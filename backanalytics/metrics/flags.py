@@ -62,7 +62,7 @@ def _format_g(values: pd.Series, missing: str = "nan") -> pd.Series:
     """``f"{v:g}"`` of every value (``missing`` for NaN), formatting each distinct value once."""
     codes, uniques = pd.factorize(values)
     text = np.array([*(f"{u:g}" for u in uniques), missing], dtype=object)
-    return pd.Series(text[codes], index=values.index, dtype=object)
+    return pd.Series(text[codes], index=values.index, dtype="str")
 
 
 def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
@@ -119,7 +119,8 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
     """
     t = {**THRESHOLDS, **(thresholds or {})}
     as_of = resolve_as_of(log, as_of)
-    log = log[log[C.DATE] <= as_of]
+    if (log[C.DATE] > as_of).any():
+        log = log[log[C.DATE] <= as_of]
     parts = [pain_flares(log, as_of, t), pain_while_stretching(log, as_of, t)]
 
     last = log.groupby(C.CLIENT_ID)[C.DATE].max()

@@ -74,7 +74,7 @@ def session_days(log: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
 
 def periods(log: pd.DataFrame, prescription: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """Per client: ``start``, ``as_of``, ``days`` in the period (0 when as_of is before the start)."""
-    first_session = log[log[C.STRETCH].notna()].groupby(C.CLIENT_ID)[C.DATE].min()
+    first_session = log.loc[log[C.STRETCH].notna(), [C.CLIENT_ID, C.DATE]].groupby(C.CLIENT_ID)[C.DATE].min()
     first_any = log.groupby(C.CLIENT_ID)[C.DATE].min()
     out = pd.DataFrame(index=prescription.index)
     start = prescription["start"].fillna(first_session.reindex(out.index))
