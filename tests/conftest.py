@@ -13,7 +13,16 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample_logs.csv"
-REALWORLD = ROOT.parent / "shared" / "realworld"
+#: Real third-party exports (``../shared/realworld`` beside the repository; read, never copied in).
+#: ``BACKANALYTICS_REALWORLD`` points elsewhere, e.g. when the clone is not beside ``shared/``.
+REALWORLD = Path(os.environ.get("BACKANALYTICS_REALWORLD", ROOT.parent / "shared" / "realworld"))
+
+
+def needs_realworld(*parts: str) -> pytest.MarkDecorator:
+    """Skip (saying where it looked) when a third-party sample folder is not on this machine."""
+    folder = REALWORLD.joinpath(*parts)
+    return pytest.mark.skipif(not folder.is_dir(), reason=f"third-party samples not found at {folder} "
+                              "(set BACKANALYTICS_REALWORLD)")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from backanalytics.cli import app
+from tests.conftest import REALWORLD, needs_realworld
 
 runner = CliRunner()
 
@@ -69,9 +70,8 @@ def test_summary_unknown_client_and_bad_prescription_exit_2(sample_path):
     assert runner.invoke(app, ["summary", str(sample_path), "--prescription", "often"]).exit_code == 2
 
 
+@needs_realworld("fhir", "synthea-bulk-ndjson")
 def test_import_fhir_writes_a_valid_canonical_log(tmp_path):
-    from tests.conftest import REALWORLD
-
     out = tmp_path / "pain.csv"
     result = runner.invoke(app, ["import", "fhir", str(REALWORLD / "fhir" / "synthea-bulk-ndjson"), "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -25,11 +25,11 @@ from backanalytics.metrics.habit import (
     numerical_habit_scores,
     sessions_per_week_to_frequency,
 )
+from tests.conftest import REALWORLD, needs_realworld
 
-LOOP_DIR = Path(__file__).parents[2] / "shared" / "realworld" / "loop-habit-tracker"
+LOOP_DIR = REALWORLD / "loop-habit-tracker"
 CSV_FIXTURES = ["csv-v2.3.1-fixture", "csv-v2.3.0-legacy-fixture"]
-needs_loop = pytest.mark.skipif(
-    not LOOP_DIR.is_dir(), reason=f"Loop Habit Tracker samples not found at {LOOP_DIR}")
+needs_loop = needs_realworld("loop-habit-tracker")
 
 M_DAILY = 0.5 ** (1 / 13)
 

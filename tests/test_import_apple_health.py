@@ -13,13 +13,14 @@ import pytest
 
 from backanalytics.columns import CANONICAL
 from backanalytics.importers.apple_health import import_apple_health
+from tests.conftest import REALWORLD, needs_realworld
 
-REALWORLD = Path(__file__).parents[2] / "shared" / "realworld" / "apple-health"
+APPLE = REALWORLD / "apple-health"
 SAMPLES = {
-    "v3-2016": REALWORLD / "tdda-export-v3-2016" / "export6s3sample.xml",
-    "unversioned-2019": REALWORLD / "dogsheep-export-2019" / "export.xml",
-    "unversioned-2019-zip-layout": REALWORLD / "dogsheep-export-2019" / "apple_health_export" / "export.xml",
-    "v14-2025": REALWORLD / "grll-export-v14-2025" / "export.xml",
+    "v3-2016": APPLE / "tdda-export-v3-2016" / "export6s3sample.xml",
+    "unversioned-2019": APPLE / "dogsheep-export-2019" / "export.xml",
+    "unversioned-2019-zip-layout": APPLE / "dogsheep-export-2019" / "apple_health_export" / "export.xml",
+    "v14-2025": APPLE / "grll-export-v14-2025" / "export.xml",
 }
 # The brief's list of stretching-like types, restated here so the test does not trust the module.
 STRETCH_TYPES = {
@@ -32,7 +33,7 @@ WORKOUT_TAG = re.compile(rb"<Workout\s[^>]*>", re.S)
 ACTIVITY = re.compile(rb'workoutActivityType="([^"]*)"')
 START = re.compile(rb'startDate="(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d) [+-]\d{4}"')
 
-needs_samples = pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"{REALWORLD} not present")
+needs_samples = needs_realworld("apple-health")
 
 
 def raw_workouts(path: Path) -> list[tuple[str, str, str]]:
@@ -106,7 +107,7 @@ def test_hktimezone_metadata_gives_the_local_time_where_the_workout_happened(
 
 @needs_samples
 def test_zip_and_folder_inputs_read_the_same_export(tmp_path: Path) -> None:
-    folder = REALWORLD / "dogsheep-export-2019" / "apple_health_export"
+    folder = APPLE / "dogsheep-export-2019" / "apple_health_export"
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for file in sorted(folder.rglob("*")):

@@ -13,11 +13,12 @@ import pytest
 
 from backanalytics.columns import CANONICAL
 from backanalytics.importers.fhir import export_fhir_bundle, import_fhir, write_fhir_bundle
+from tests.conftest import REALWORLD, needs_realworld
 
-REALWORLD = Path(__file__).parents[2] / "shared" / "realworld" / "fhir"
-MHV = REALWORLD / "mhv-pghd-pain-observations"
-SYNTHEA = REALWORLD / "synthea-bulk-ndjson" / "Observation.000.subset.ndjson"
-needs_samples = pytest.mark.skipif(not REALWORLD.is_dir(), reason=f"{REALWORLD} not present")
+SAMPLES = REALWORLD / "fhir"
+MHV = SAMPLES / "mhv-pghd-pain-observations"
+SYNTHEA = SAMPLES / "synthea-bulk-ndjson" / "Observation.000.subset.ndjson"
+needs_samples = needs_realworld("fhir")
 
 # The MHV implementation guide marks these examples "holding invalid values" (see its
 # input/FSH/ex-MHV-pain.fsh and realworld/fhir/SOURCE.txt); every other file must be imported.

@@ -21,13 +21,13 @@ from backanalytics.importers import SKIPPED_COLUMNS, ImportResult
 from backanalytics.importers import loop as loop_module
 from backanalytics.importers.loop import AUTO_FILLED, LoopImportResult, import_loop
 from backanalytics.metrics.habit import habit_strength, habit_strength_series
+from tests.conftest import REALWORLD, needs_realworld
 
-LOOP_DIR = Path(__file__).parents[2] / "shared" / "realworld" / "loop-habit-tracker"
+LOOP_DIR = REALWORLD / "loop-habit-tracker"
 CURRENT = "csv-v2.3.1-fixture"
 LEGACY = "csv-v2.3.0-legacy-fixture"
 DBS = ["loop.db", "021.db", "022.db"]
-needs_loop = pytest.mark.skipif(
-    not LOOP_DIR.is_dir(), reason=f"Loop Habit Tracker samples not found at {LOOP_DIR}")
+needs_loop = needs_realworld("loop-habit-tracker")
 
 ROUTINE = ["Cat-Cow", "Cobra Stretch"]
 MAPPING = {"Wake up early": ROUTINE, "Meditate": "Supine Twist"}
