@@ -33,6 +33,8 @@ THRESHOLDS: dict[str, float] = {
     "pain_moderate_pct": 30.0,  # IMMPACT, Dworkin 2008
     "pain_substantial_pct": 50.0,  # IMMPACT, Dworkin 2008
     "pain_sem": 1.02,  # Childs 2005
+    "pain_minimal_pct": 10.0,  # IMMPACT "minimal" improvement, Dworkin 2008
+    "pain_worse_pct": 10.0,  # pain up by this much (or more) is "worse": the mirror of "minimal"
     # self-rated flexibility (0-10): no published MCID; same 2-point rule as NPRS, documented.
     "flexibility_mcid_points": 2.0,
     "flexibility_sem": 1.02,
@@ -44,10 +46,38 @@ THRESHOLDS: dict[str, float] = {
     # flags
     "flare_points": 2.0,  # daily pain >= 2 above rolling 14-day median (same size as the MCID)
     "flare_window_days": 14,
+    "flare_min_days": 3,  # days with pain in the window before a median means anything
     "pain_after_max": 3.0,  # pain right after stretching above this = "hurts", not mild tension
+    # the guide: repeated pain while stretching -> see a professional; "repeated" = this many days
+    # with pain rising during a session within the last pain_repeat_window_days
+    "pain_repeat_days": 3,
+    "pain_repeat_window_days": 14,
     "silent_days": 7,
     "no_improvement_weeks": 6,
+    # a flag is escalated (flare: warning -> alert; silence: info -> warning) at this multiple
+    # of its threshold
+    "escalate_multiple": 2.0,
 }
+
+#: Slack allowed when a value is compared with a threshold. Daily means and differences carry
+#: floating-point noise (mean of 8,8,8,8,8,8,9 minus mean of 6,6,6,6,6,6,7 is -1.9999999999999991):
+#: an improvement of exactly 2 points must count as reaching a 2-point threshold.
+TOLERANCE = 1e-9
+
+
+def reaches(value: object, threshold: float) -> object:
+    """``value >= threshold``, forgiving floating-point noise (see :data:`TOLERANCE`).
+
+    Works on numbers, numpy arrays and pandas Series (NaN never reaches a threshold).
+
+    Examples
+    --------
+    >>> (8 * 6 + 9) / 7 - (6 * 6 + 7) / 7 >= 2.0
+    False
+    >>> bool(reaches((8 * 6 + 9) / 7 - (6 * 6 + 7) / 7, 2.0))
+    True
+    """
+    return value >= threshold - TOLERANCE * max(1.0, abs(threshold))
 
 Z95 = 1.959963984540054
 

@@ -70,3 +70,22 @@ def test_a_log_without_any_pain_score_gets_no_pain_flags():
     log = score_log([np.nan] * 50)
     table = flags(log, as_of="2026-02-19")
     assert set(table["flag"]) <= {"silent", "low_adherence"}
+
+
+def test_a_flare_of_exactly_two_points_counts_despite_float_noise():
+    # 5.1 - 3.1 = 1.9999999999999996 in floating point; it is a 2-point rise all the same.
+    table = flags(score_log([3.1, 3.1, 3.1, 3.1, 5.1, 3.1]))
+    assert table.loc[table["flag"] == "pain_flare", "date"].astype(str).tolist() == ["2026-01-05"]
+
+
+def test_exactly_two_points_better_is_improvement_not_a_no_improvement_alert():
+    # 7 days averaging 57/7, 29 days of 8, 7 days averaging 43/7: exactly 2 points better after 6 weeks.
+    log = score_log([8.0] * 6 + [9.0] + [8.0] * 29 + [6.0] * 6 + [7.0])
+    assert flags(log).query("flag == 'no_improvement'").empty
+
+
+def test_flag_rules_follow_threshold_overrides():
+    log = score_log([3.0, 3, 3, 3, 5, 3])
+    assert flags(log, thresholds={"flare_points": 2.5}).query("flag == 'pain_flare'").empty
+    alert = flags(log, thresholds={"escalate_multiple": 1.0}).query("flag == 'pain_flare'")
+    assert alert["severity"].tolist() == ["alert"]  # escalated at 1 x the 2-point threshold

@@ -144,3 +144,59 @@ def test_sample_stories_come_out(sample_log):
     assert out.loc["anna", "pain_mcid_reached"] and out.loc["ines", "pain_mcid_reached"]
     assert not out.loc["grace", "pain_mcid_reached"]
     assert out.loc["grace", "within_session_relief"] < 0
+
+
+def test_an_improvement_of_exactly_two_points_reaches_the_mcid_despite_float_noise():
+    # Baseline mean (6*8 + 9) / 7 = 8.142857..., current (6*6 + 7) / 7 = 6.142857...: exactly 2 points
+    # better, though the floating-point difference is -1.9999999999999991. 2 / 8.142857 = 24.6 %.
+    row = outcomes(score_log([8.0] * 6 + [9.0] + [6.0] * 6 + [7.0])).loc["a"]
+    assert row["pain_change"] == pytest.approx(-2.0)
+    assert bool(row["pain_mcid_reached"]) is True
+    assert row["pain_band"] == "minimal"
+
+
+def test_pain_bands_cut_offs_come_from_the_threshold_table():
+    out = outcomes(score_log([10.0] * 7 + [8.0] * 7), thresholds={"pain_moderate_pct": 20.0})
+    assert out.loc["a", "pain_band"] == "moderate"  # 20 % better: moderate only under the override
+    assert outcomes(score_log([10.0] * 7 + [8.0] * 7)).loc["a", "pain_band"] == "minimal"
+    assert outcomes(score_log([10.0] * 7 + [11.0] * 7)).loc["a", "pain_band"] == "worse"  # +10 %
+    assert outcomes(score_log([10.0] * 7 + [10.5] * 7)).loc["a", "pain_band"] == "no change"  # +5 %
+
+
+def test_mann_kendall_of_a_constant_series_is_p_one_as_pymannkendall():
+    pain = [4.0] * 12
+    assert outcomes(score_log(pain)).loc["a", "pain_mk_p"] == pymannkendall.original_test(pain).p == 1.0
+
+
+def test_explicit_baseline_window_averages_the_days_inside_it():
+    log = score_log([9.0, 9.0, 5.0, 5.0, 5.0, 4.0, 4.0, 2.0])
+    out = outcomes(log, baseline=("2026-01-03", "2026-01-05")).loc["a"]
+    assert out["pain_baseline"] == 5.0  # Jan 3-5: 5, 5, 5
+    with pytest.raises(ValueError, match="window"):
+        outcomes(log, baseline=("2026-01-03",))
+
+
+def test_adherence_and_pain_use_only_complete_weeks_up_to_as_of():
+    # Monday 2026-01-05 on: pain 6 x 7 days, then 5, 5, 5, 0, 0, 0, 0, then 5 x 7; stretching daily.
+    log = score_log([6.0] * 7 + [5.0] * 3 + [0.0] * 4 + [5.0] * 7, start="2026-01-05")
+    mid_week = weekly_adherence_pain(log, as_of="2026-01-14")
+    assert mid_week["next_pain_change"].isna().all()  # the second week is not over: no change yet
+    weeks = weekly_adherence_pain(log, as_of="2026-01-25").set_index("week")["next_pain_change"]
+    assert weeks[pd.Timestamp("2026-01-05")] == pytest.approx(15 / 7 - 6)  # week 2 mean 15/7
+    assert weeks[pd.Timestamp("2026-01-12")] == pytest.approx(5 - 15 / 7)
+    assert np.isnan(weeks[pd.Timestamp("2026-01-19")])  # no week after it
+
+
+def test_adherence_bands_hand_worked():
+    # a: daily for 14 days (adherence 1.0), pain 6 -> 3 (-3, MCID). b: 10 of 14 days (0.71), pain
+    # 5 -> 4 (-1 point, 20 %: no MCID). c: first and last day only (2 / 14 = 0.14), pain 4 -> 4.
+    a = score_log([6.0] * 7 + [3.0] * 7, client="a")
+    b = score_log([5.0] * 7 + [4.0] * 7, client="b")
+    b.loc[[1, 4, 8, 11], "stretch"] = None
+    c = score_log([4.0] * 14, client="c")
+    c.loc[1:12, "stretch"] = None
+    table = adherence_bands(pd.concat([a, b, c], ignore_index=True))
+    assert table["clients"].tolist() == [1, 1, 1]
+    assert table["mean_pain_change"].tolist() == pytest.approx([-3.0, -1.0, 0.0])
+    assert table["median_pain_change"].tolist() == pytest.approx([-3.0, -1.0, 0.0])
+    assert table["share_mcid"].tolist() == pytest.approx([1.0, 0.0, 0.0])

@@ -13,21 +13,29 @@ import pandas as pd
 from backanalytics import columns as C
 from backanalytics.metrics.consistency import consistency, weekly_consistency
 from backanalytics.metrics.outcomes import outcomes
+from backanalytics.metrics.periods import resolve_as_of
 
 BANDS = ["80-100 %", "60-79 %", "< 60 %"]
 
 
 def weekly_adherence_pain(log: pd.DataFrame, prescription: float | pd.DataFrame | None = None,
                           as_of: object | None = None) -> pd.DataFrame:
-    """Per (client, week): adherence and the change in mean pain to the next week."""
+    """Per (client, week): adherence and the change in mean pain to the next week.
+
+    Only entries up to ``as_of`` count, and only complete weeks (Monday to Sunday, ending on or
+    before ``as_of``) get a ``next_pain_change``: a week still in progress has a partial
+    adherence and a partial pain mean.
+    """
+    as_of = resolve_as_of(log, as_of)
     weeks = weekly_consistency(log, prescription, as_of)
-    pain = log[log[C.PAIN].notna()]
+    pain = log[log[C.PAIN].notna() & (log[C.DATE] <= as_of)]
     monday = pain[C.DATE] - pd.to_timedelta(pain[C.DATE].dt.day_of_week, unit="D")
     mean = pain.groupby([pain[C.CLIENT_ID], monday.rename("week")])[C.PAIN].mean().rename("pain")
     weeks = weeks.join(mean, on=[C.CLIENT_ID, "week"])
     nxt = weeks.groupby(C.CLIENT_ID)["pain"].shift(-1)
     same_client_next_week = weeks.groupby(C.CLIENT_ID)["week"].shift(-1) == weeks["week"] + pd.Timedelta(days=7)
-    weeks["next_pain_change"] = (nxt - weeks["pain"]).where(same_client_next_week)
+    next_complete = weeks["week"] + pd.Timedelta(days=13) <= as_of
+    weeks["next_pain_change"] = (nxt - weeks["pain"]).where(same_client_next_week & next_complete)
     return weeks
 
 

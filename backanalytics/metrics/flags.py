@@ -33,7 +33,7 @@ from backanalytics import columns as C
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.outcomes import daily_scores, outcomes
 from backanalytics.metrics.periods import resolve_as_of
-from backanalytics.thresholds import THRESHOLDS
+from backanalytics.thresholds import THRESHOLDS, reaches
 
 FLAG_COLUMNS = [C.CLIENT_ID, C.DATE, "flag", "detail", "severity"]
 SEVERITY_ORDER = {"alert": 0, "warning": 1, "info": 2}
@@ -45,17 +45,17 @@ def pain_flares(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) 
     daily = daily_scores(log, C.PAIN, as_of)
     window = f"{int(t['flare_window_days'])}D"
     rolled = daily.set_index(C.DATE).groupby(C.CLIENT_ID)["value"].rolling(
-        window, closed="left", min_periods=3)
+        window, closed="left", min_periods=int(t["flare_min_days"]))
     daily["median"] = rolled.median().to_numpy()
     daily["above"] = daily["value"] - daily["median"]
-    hit = daily[daily["above"] >= t["flare_points"]]
+    hit = daily[reaches(daily["above"], t["flare_points"])]
     if hit.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     return pd.DataFrame({
         C.CLIENT_ID: hit[C.CLIENT_ID], C.DATE: hit[C.DATE], "flag": "pain_flare",
-        "detail": [f"pain {v:g} is {a:.1f} points above the 14-day median of {m:g}"
+        "detail": [f"pain {v:g} is {a:.1f} points above the {window[:-1]}-day median of {m:g}"
                    for v, a, m in zip(hit["value"], hit["above"], hit["median"], strict=True)],
-        "severity": np.where(hit["above"] >= 2 * t["flare_points"], "alert", "warning")})
+        "severity": np.where(reaches(hit["above"], t["escalate_multiple"] * t["flare_points"]), "alert", "warning")})
 
 
 def _format_g(values: pd.Series, missing: str = "nan") -> pd.Series:
@@ -74,10 +74,9 @@ def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str
         pain=(C.PAIN, "max"), after=(C.PAIN_AFTER, "max"), rose=("rose", "any")).reset_index()
     if day.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    recent = day[day["rose"] & (day[C.DATE] > as_of - pd.Timedelta(days=14))]
-    repeated = recent.groupby(C.CLIENT_ID).size() >= 3
-    is_alert = day["rose"] & day[C.CLIENT_ID].isin(repeated[repeated].index) & (
-        day[C.DATE] > as_of - pd.Timedelta(days=14))
+    in_window = day[C.DATE] > as_of - pd.Timedelta(days=int(t["pain_repeat_window_days"]))
+    repeated = day[day["rose"] & in_window].groupby(C.CLIENT_ID).size() >= t["pain_repeat_days"]
+    is_alert = day["rose"] & day[C.CLIENT_ID].isin(repeated[repeated].index) & in_window
     before = _format_g(day["pain"], missing="not logged")
     advice = np.where(is_alert, ADVICE_SEE_PRO, np.where(day["rose"], ADVICE_EASE_UP, "Still sore after stretching."))
     detail = "pain after stretching " + _format_g(day["after"]) + " (before: " + before + "). " + advice
@@ -129,7 +128,7 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
     parts.append(pd.DataFrame({
         C.CLIENT_ID: silent.index, C.DATE: as_of, "flag": "silent",
         "detail": [f"no entry for {d} days (last on {last[c].date()})" for c, d in silent.items()],
-        "severity": np.where(silent >= 2 * t["silent_days"], "warning", "info")}))
+        "severity": np.where(silent >= t["escalate_multiple"] * t["silent_days"], "warning", "info")}))
 
     cons = consistency_table if consistency_table is not None else consistency(
         log, prescription=prescription, as_of=as_of)

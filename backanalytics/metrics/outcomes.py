@@ -8,8 +8,9 @@ Definitions
 baseline
     mean of the client's first 7 days with that score; or, with ``baseline=`` a date (or a
     per-client Series of dates, or ``"phase"`` for each client's first stretch day), the mean of
-    the days before it (phase A). A client with no score day before the phase date falls back
-    to the first 7 days.
+    the days before it (phase A); or, with ``baseline=(first, last)``, the mean of the days in
+    that window (inclusive). A client with no score day in phase A / the window falls back to
+    the first 7 days.
 current
     mean of the last 7 days with that score up to ``as_of``.
 change, pct_change
@@ -37,8 +38,8 @@ import pandas as pd
 
 from backanalytics import columns as C
 from backanalytics.metrics.periods import resolve_as_of
-from backanalytics.metrics.trend import trend_table
-from backanalytics.thresholds import THRESHOLDS, Z95, sem_from_mdc
+from backanalytics.metrics.trend import trend_table_packed
+from backanalytics.thresholds import THRESHOLDS, Z95, reaches, sem_from_mdc
 
 BASELINE_DAYS = 7
 CURRENT_DAYS = 7
@@ -74,17 +75,58 @@ def rolling_mean(log: pd.DataFrame, score: str = C.PAIN, window: int = 7) -> pd.
     return daily
 
 
+class _Series:
+    """A tidy daily series (sorted by client, then date) with its client codes, computed once.
+
+    ``codes`` numbers the clients 0 .. k - 1 in order of appearance (= sorted order), ``start``
+    and ``count`` give each client's first row and number of days, ``pos`` each row's place in
+    its client's series. Every per-client reduction below is a ``np.bincount`` over ``codes``:
+    no groupby on the text ``client_id`` (re-hashing millions of strings per call).
+    """
+
+    def __init__(self, daily: pd.DataFrame) -> None:
+        self.daily = daily
+        codes, keys = pd.factorize(daily[C.CLIENT_ID].to_numpy(), sort=False)
+        self.codes = codes.astype(np.int64)
+        self.keys = pd.Index(keys, name=C.CLIENT_ID, dtype=daily[C.CLIENT_ID].dtype)
+        self.count = np.bincount(self.codes, minlength=len(keys))
+        self.start = np.cumsum(self.count) - self.count
+        self.pos = np.arange(len(daily)) - self.start[self.codes]
+        self.days = daily[C.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
+        self.value = daily["value"].to_numpy(dtype=float)
+
+    def mean(self, mask: np.ndarray) -> np.ndarray:
+        """Per client mean of the values where ``mask`` holds (NaN where it never does).
+
+        pandas' grouped mean (on the integer codes) sums with Kahan compensation, so a baseline of
+        -1, 0.5, 0.5 is exactly 0 (and its percent change NaN), not 1e-17.
+        """
+        values = pd.Series(np.where(mask, self.value, np.nan))
+        means = values.groupby(self.codes, sort=True).mean()
+        return means.reindex(np.arange(len(self.keys))).to_numpy()
+
+
 def trends(log: pd.DataFrame, score: str = C.PAIN, as_of: object | None = None) -> pd.DataFrame:
     """Per client trend of a daily score: OLS and Theil-Sen slope/intercept per DAY, Mann-Kendall p.
 
     x is days since ``origin`` (the client's first day with the score), so the fitted line is
     ``intercept + slope * (date - origin).days``.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"client_id": "a", "pain": [6.0, 5.0, 5.0, 3.0],
+    ...                     "date": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-04", "2026-01-05"])})
+    >>> row = trends(log).loc["a"]
+    >>> float(row["slope_theil_sen"]), str(row["origin"].date())
+    (-0.75, '2026-01-01')
     """
-    daily = daily_scores(log, score, as_of)
-    origin = daily.groupby(C.CLIENT_ID)[C.DATE].transform("min")
-    daily["x"] = (daily[C.DATE] - origin).dt.days
-    table = trend_table(daily, C.CLIENT_ID, "x", "value")
-    table["origin"] = daily.groupby(C.CLIENT_ID)[C.DATE].min()
+    return _trends(_Series(daily_scores(log, score, as_of)))
+
+
+def _trends(s: _Series) -> pd.DataFrame:
+    x = (s.days - s.days[s.start][s.codes]).astype(float)
+    table = trend_table_packed(s.codes, s.pos, x, s.value, s.keys)
+    table["origin"] = s.daily[C.DATE].to_numpy()[s.start]
     return table
 
 
@@ -102,31 +144,45 @@ def _phase_dates(log: pd.DataFrame, baseline: object, clients: pd.Index) -> pd.S
 def score_change(log: pd.DataFrame, score: str, as_of: object | None = None,
                  baseline: object = None) -> pd.DataFrame:
     """Baseline, current, change and pct_change of one score per client (see module docstring)."""
-    daily = daily_scores(log, score, as_of)
-    clients = pd.Index(daily[C.CLIENT_ID].unique(), name=C.CLIENT_ID)
-    phase = _phase_dates(log, baseline, clients)
-    g = daily.groupby(C.CLIENT_ID)
-    first_n = g.cumcount() < BASELINE_DAYS
-    last_n = g.cumcount(ascending=False) < CURRENT_DAYS
-    before = (daily[C.DATE] < phase.reindex(daily[C.CLIENT_ID]).to_numpy()).to_numpy()
-    has_phase_a = pd.Series(before).groupby(daily[C.CLIENT_ID].to_numpy()).transform("any").to_numpy()
-    in_base = np.where(has_phase_a, before, first_n)
-    base = daily["value"].where(in_base).groupby(daily[C.CLIENT_ID]).mean()
-    cur = daily["value"].where(last_n).groupby(daily[C.CLIENT_ID]).mean()
-    out = pd.DataFrame({"baseline": base, "current": cur}).reindex(clients)
+    return _score_change(_Series(daily_scores(log, score, as_of)), log, baseline)
+
+
+def _score_change(s: _Series, log: pd.DataFrame, baseline: object) -> pd.DataFrame:
+    first_n = s.pos < BASELINE_DAYS
+    last_n = s.count[s.codes] - s.pos <= CURRENT_DAYS
+    dates = s.daily[C.DATE].to_numpy()
+    if isinstance(baseline, tuple):  # an explicit window (first, last day), inclusive
+        if len(baseline) != 2:
+            raise ValueError(f"a baseline window is (first day, last day), got {baseline!r}")
+        first, last = (np.datetime64(pd.Timestamp(b), "ns") for b in baseline)
+        before = (dates >= first) & (dates <= last)
+    else:
+        phase = _phase_dates(log, baseline, s.keys).to_numpy(dtype="datetime64[ns]")
+        before = dates < phase[s.codes]  # NaT compares False: no phase A
+    has_phase_a = np.bincount(s.codes, weights=before, minlength=len(s.keys)) > 0
+    in_base = np.where(has_phase_a[s.codes], before, first_n)
+    out = pd.DataFrame({"baseline": s.mean(in_base), "current": s.mean(last_n)}, index=s.keys)
     out["change"] = out["current"] - out["baseline"]
     out["pct_change"] = 100 * out["change"] / out["baseline"].where(out["baseline"] != 0)
-    out["n_days"] = g.size()
+    out["n_days"] = s.count
     return out
 
 
-def pain_band(pct_change: pd.Series) -> pd.Series:
-    """IMMPACT responder band from the percent change in pain (negative = improvement)."""
+def pain_band(pct_change: pd.Series, thresholds: Mapping[str, float] | None = None) -> pd.Series:
+    """IMMPACT responder band from the percent change in pain (negative = improvement).
+
+    Examples
+    --------
+    >>> pain_band(pd.Series([-60.0, -30.0, -10.0, 0.0, 25.0])).tolist()
+    ['substantial', 'moderate', 'minimal', 'no change', 'worse']
+    """
+    t = {**THRESHOLDS, **(thresholds or {})}
     improvement = -pct_change
     bands = np.select(
-        [improvement >= THRESHOLDS["pain_substantial_pct"], improvement >= THRESHOLDS["pain_moderate_pct"],
-         improvement >= 10, improvement > -10, improvement <= -10],
-        ["substantial", "moderate", "minimal", "no change", "worse"], default="")
+        [reaches(improvement, t["pain_substantial_pct"]), reaches(improvement, t["pain_moderate_pct"]),
+         reaches(improvement, t["pain_minimal_pct"]), reaches(pct_change, t["pain_worse_pct"]),
+         pct_change.notna()],
+        ["substantial", "moderate", "minimal", "worse", "no change"], default="")
     return pd.Series(bands, index=pct_change.index).replace("", np.nan)
 
 
@@ -141,7 +197,8 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
     as_of
         Analysis date (default: the latest date in the log); later entries are ignored.
     baseline
-        None (first 7 days), a date, a per-client Series of dates, or ``"phase"``.
+        None (first 7 days), a date (phase A = the days before it), a per-client Series of
+        dates, ``"phase"`` (each client's first stretch day) or a ``(first, last)`` window.
     thresholds
         Overrides for :data:`backanalytics.thresholds.THRESHOLDS` (e.g. ``{"pain_sem": 0.8}``).
 
@@ -170,8 +227,9 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
     sems = {C.PAIN: t["pain_sem"], C.PAIN_AFTER: t["pain_sem"], C.FLEXIBILITY: t["flexibility_sem"],
             C.REACH_CM: sem_from_mdc(t["reach_cm_mdc"])}
     for score in C.SCORES:
-        change = score_change(log, score, as_of, baseline)
-        tr = trends(log, score, as_of)
+        series = _Series(daily_scores(log, score, as_of))
+        change = _score_change(series, log, baseline)
+        tr = _trends(series)
         change["slope_ols"] = tr["slope_ols"] * 7
         change["slope_theil_sen"] = tr["slope_theil_sen"] * 7
         change["mk_p"] = tr["mk_p"]
@@ -181,13 +239,13 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
         parts.append(change.add_prefix(f"{score}_").reindex(clients))
     out = pd.concat(parts, axis=1)
     improvement = -out["pain_change"]
-    out["pain_mcid_reached"] = (improvement >= t["pain_mcid_points"]) | (
-        -out["pain_pct_change"] >= t["pain_mcid_pct"])
-    out["pain_band"] = pain_band(out["pain_pct_change"])
-    out["pain_reliable_change"] = out["pain_rci"] <= -Z95
+    out["pain_mcid_reached"] = reaches(improvement, t["pain_mcid_points"]) | reaches(
+        -out["pain_pct_change"], t["pain_mcid_pct"])
+    out["pain_band"] = pain_band(out["pain_pct_change"], t)
+    out["pain_reliable_change"] = reaches(-out["pain_rci"], Z95)
     out["pain_mdc95"] = Z95 * np.sqrt(2) * t["pain_sem"]
-    out["flexibility_mcid_reached"] = out["flexibility_change"] >= t["flexibility_mcid_points"]
-    out["reach_cm_mdc_reached"] = out["reach_cm_change"] >= t["reach_cm_mdc"]
+    out["flexibility_mcid_reached"] = reaches(out["flexibility_change"], t["flexibility_mcid_points"])
+    out["reach_cm_mdc_reached"] = reaches(out["reach_cm_change"], t["reach_cm_mdc"])
     for col in ["pain_mcid_reached", "flexibility_mcid_reached", "reach_cm_mdc_reached", "pain_reliable_change"]:
         base = col.split("_mcid")[0].split("_mdc")[0].split("_reliable")[0]
         out[col] = out[col].where(out[f"{base}_change"].notna())

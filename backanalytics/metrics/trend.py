@@ -19,21 +19,6 @@ BLOCK_ELEMENTS = 12_000_000
 THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
-def pack(groups: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pack sorted (group, x, y) rows into NaN-padded matrices; returns (group keys, X, Y)."""
-    keys, start, counts = np.unique(groups, return_index=True, return_counts=True)
-    order = np.argsort(start, kind="stable")
-    keys, start, counts = keys[order], start[order], counts[order]
-    width = int(counts.max()) if len(counts) else 0
-    pos = np.arange(len(groups)) - np.repeat(start, counts)
-    row = np.repeat(np.arange(len(keys)), counts)
-    X = np.full((len(keys), width), np.nan)
-    Y = np.full((len(keys), width), np.nan)
-    X[row, pos] = x
-    Y[row, pos] = y
-    return keys, X, Y
-
-
 def ols(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares slope and intercept per row (NaN with fewer than 2 distinct x).
 
@@ -112,7 +97,8 @@ def theil_sen_and_mk(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarr
     ties = _tie_term(Y)
     var_s = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(var_s > 0, (mk_s - np.sign(mk_s)) / np.sqrt(var_s), np.nan)
+        # S = 0 (e.g. a constant series, Var S = 0) is no trend at all: z = 0, p = 1, as pymannkendall.
+        z = np.where(mk_s == 0, 0.0, np.where(var_s > 0, (mk_s - np.sign(mk_s)) / np.sqrt(var_s), np.nan))
     p = 2 * stats.norm.sf(np.abs(z))
     p = np.where(n >= 3, p, np.nan)
     return slope, intercept, p
@@ -184,13 +170,33 @@ def trend_table(frame: pd.DataFrame, group: str, x: str, y: str) -> pd.DataFrame
     >>> float(t.loc["a", "slope_theil_sen"]), float(t.loc["a", "slope_ols"])
     (-1.0, -0.9)
     """
-    columns = ["n", "slope_ols", "intercept_ols", "slope_theil_sen", "intercept_theil_sen", "mk_p"]
     if frame.empty:
-        return pd.DataFrame(columns=columns, index=pd.Index([], name=group), dtype=float)
+        return pd.DataFrame(columns=TREND_COLUMNS, index=pd.Index([], name=group), dtype=float)
     frame = frame.sort_values([group, x], kind="stable")
-    keys, X, Y = pack(frame[group].to_numpy(), frame[x].to_numpy(float), frame[y].to_numpy(float))
+    codes, keys = pd.factorize(frame[group].to_numpy(), sort=False)
+    counts = np.bincount(codes)
+    pos = np.arange(len(frame)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return trend_table_packed(codes, pos, frame[x].to_numpy(float), frame[y].to_numpy(float),
+                              pd.Index(keys, name=group))
+
+
+TREND_COLUMNS = ["n", "slope_ols", "intercept_ols", "slope_theil_sen", "intercept_theil_sen", "mk_p"]
+
+
+def trend_table_packed(codes: np.ndarray, pos: np.ndarray, x: np.ndarray, y: np.ndarray,
+                       keys: pd.Index) -> pd.DataFrame:
+    """:func:`trend_table` for rows already grouped: row ``i`` is point ``pos[i]`` of series ``codes[i]``.
+
+    ``codes`` number the series 0 .. len(keys) - 1; within a series, points come in order of x.
+    """
+    if len(keys) == 0:
+        return pd.DataFrame(columns=TREND_COLUMNS, index=keys, dtype=float)
+    width = int(pos.max()) + 1
+    X = np.full((len(keys), width), np.nan)
+    Y = np.full((len(keys), width), np.nan)
+    X[codes, pos] = x
+    Y[codes, pos] = y
     so, io = ols(X, Y)
     ts, it, p = theil_sen_and_mk(X, Y)
     return pd.DataFrame({"n": np.sum(~np.isnan(Y), axis=1), "slope_ols": so, "intercept_ols": io,
-                         "slope_theil_sen": ts, "intercept_theil_sen": it, "mk_p": p},
-                        index=pd.Index(keys, name=group))
+                         "slope_theil_sen": ts, "intercept_theil_sen": it, "mk_p": p}, index=keys)
