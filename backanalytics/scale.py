@@ -175,7 +175,7 @@ def _run_metric(part: pd.DataFrame, metric: str, as_of: pd.Timestamp, kwargs: di
 
     functions: dict[str, Callable[..., pd.DataFrame]] = {
         "consistency": consistency, "outcomes": outcomes, "flags": flags}
-    log = part.drop(columns=[c for c in (BUCKET, ROW) if c in part])
+    log = _pandas_strings(part.drop(columns=[c for c in (BUCKET, ROW) if c in part]))
     if ROW in part:
         log = log.iloc[np.argsort(part[ROW].to_numpy(), kind="stable")].reset_index(drop=True)
     return functions[metric](log, as_of=as_of, **kwargs)
@@ -274,6 +274,16 @@ def compute_metrics(path_or_ddf: str | Path | dd.DataFrame, metric: str = "consi
         return result.sort_values([C.CLIENT_ID, C.DATE, "flag"], ascending=[True, False, True],
                                   kind="stable").reset_index(drop=True)
     return result.sort_index(kind="stable")
+
+
+def _pandas_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dask's ``string[pyarrow]`` text columns back to pandas' default ``str`` (missing = NaN).
+
+    Dask converts the text of a pandas frame it is given; the metrics then run on exactly the
+    types a single pandas call sees.
+    """
+    text = {c: "str" for c in frame.columns if _dask_string(frame[c].dtype)}
+    return frame.astype(text) if text else frame
 
 
 def _dask_string(dtype: object) -> bool:

@@ -112,3 +112,18 @@ def test_metrics_on_a_local_dask_cluster_equal_the_pandas_results(big_log: pd.Da
                 pd.testing.assert_frame_equal(got, want.sort_index(), check_exact=True)
         # as_of is fixed once for the whole dataset, not per partition.
         assert (compute_metrics(dataset, "consistency")["as_of"] == as_of).all()
+
+
+def test_metrics_on_a_users_own_dask_dataframe_equal_the_pandas_results(big_log: pd.DataFrame) -> None:
+    import dask.dataframe as dd
+
+    # Rows in date order, so every partition of the user's frame mixes many clients: the shuffle
+    # by client_id must bring each client's rows together.
+    mixed = big_log.sort_values(["date", "client_id"], kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(mixed, npartitions=5)
+    for metric, function in [("consistency", consistency), ("outcomes", outcomes), ("flags", flags)]:
+        got = compute_metrics(ddf, metric)
+        want = function(big_log)
+        if metric != "flags":
+            want = want.sort_index()
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
