@@ -217,6 +217,13 @@ def test_generated_export_skips_are_explained(generated: Path) -> None:
     assert bad["record"].str.contains("yesterday evening").tolist() == [True]
 
 
+def test_each_row_knows_the_workout_it_came_from(generated: Path) -> None:
+    result = import_apple_health(generated)
+    assert len(result.origins) == len(result.log)
+    assert result.origins["source"].unique().tolist() == ["export.xml"]
+    assert result.origin(0) == ("export.xml", "Workout HKWorkoutActivityTypeYoga startDate='2024-03-09 23:30:00 -0800'")
+
+
 def test_log_has_canonical_columns_and_dtypes(generated: Path) -> None:
     log = import_apple_health(generated).log
     assert list(log.columns) == CANONICAL

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import doctest
 import gzip
 import json
+import time
+import tracemalloc
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,8 @@ import pandas as pd
 import pytest
 
 from backanalytics.columns import CANONICAL
-from backanalytics.importers.fhir import export_fhir_bundle, import_fhir, write_fhir_bundle
+from backanalytics.importers import fhir as fhir_module
+from backanalytics.importers.fhir import export_fhir_bundle, import_fhir, score_problem, write_fhir_bundle
 from tests.conftest import REALWORLD, needs_realworld
 
 SAMPLES = REALWORLD / "fhir"
@@ -25,7 +29,7 @@ needs_samples = needs_realworld("fhir")
 MHV_INVALID = {
     "ex-pain-11": "pain 11 is outside 0-10",
     "ex-pain-12": "unit 'Cel' is not a 0-10 score",
-    "ex-pain-14": "pain 3.14159 is not a whole number",
+    "ex-pain-14": "pain 3.14159 is not a whole or half point",
 }
 MHV_FILES = sorted(MHV.glob("*.json")) if MHV.is_dir() else []
 
@@ -136,11 +140,79 @@ def test_unusable_pain_observation_is_skipped_with_reason(fields: dict[str, Any]
     assert reason in result.skipped["reason"].iloc[0]
 
 
-@pytest.mark.parametrize("unit", [None, "{score}", "1", "/10", "{Score}"])
+@pytest.mark.parametrize("unit", [None, "{score}", "1", "/10", "{Score}", "score", "Score"])
 def test_score_units_are_accepted(unit: str | None) -> None:
     quantity = {"value": 7} if unit is None else {"value": 7, "unit": unit, "code": unit}
     result = import_fhir(observation(valueInteger=None, valueQuantity=quantity))
     assert result.log["pain"].tolist() == [7.0]
+
+
+@pytest.mark.parametrize("unit", ["Cel", "mm", "%", "score/10"])
+def test_real_units_are_still_rejected(unit: str) -> None:
+    result = import_fhir(observation(valueInteger=None, valueQuantity={"value": 7, "unit": unit}))
+    assert result.log.empty
+    assert result.skipped["reason"].tolist() == [f"unit {unit!r} is not a 0-10 score"]
+
+
+# The 0-10 rating is read in whole and half points ("between 4 and 5" is 4.5); finer
+# fractions such as MHV's ex-pain-14 (3.14159, "non-integer", SOURCE.txt) are rejected.
+@pytest.mark.parametrize("value", [0, 4.5, 7, 9.5, 10, 10.0])
+def test_whole_and_half_point_scores_are_imported(value: float) -> None:
+    result = import_fhir(observation(valueInteger=None, valueQuantity={"value": value, "unit": "{score}"}))
+    assert result.skipped.empty
+    assert result.log["pain"].tolist() == [float(value)]
+
+
+@pytest.mark.parametrize("value", [3.14159, 4.7, 6.25, 0.1])
+def test_other_fractions_are_skipped_with_reason(value: float) -> None:
+    result = import_fhir(observation(valueInteger=None, valueQuantity={"value": value}))
+    assert result.log.empty
+    assert result.skipped["reason"].tolist() == [f"pain {value:g} is not a whole or half point on the 0-10 scale"]
+
+
+def test_score_rule_is_shared_by_import_and_export() -> None:
+    assert [score_problem(v) for v in (0, 0.5, 4.5, 10)] == [None] * 4
+    assert score_problem(10.5) == "pain 10.5 is outside 0-10"
+    assert score_problem(4.7) == "pain 4.7 is not a whole or half point on the 0-10 scale"
+
+
+def test_pain_coded_observation_without_value_reads_its_pain_component() -> None:
+    pain_code = {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}
+    panel = observation(valueInteger=None, code=pain_code,
+                        component=[{"code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                                    "valueQuantity": {"value": 120, "unit": "mm[Hg]"}},
+                                   {"code": pain_code, "valueQuantity": {"value": 6, "unit": "{score}"}}])
+    result = import_fhir(panel)
+    assert result.skipped.empty, result.skipped
+    assert result.log["pain"].tolist() == [6.0]
+
+
+def test_pain_coded_observation_uses_its_own_value_before_a_component() -> None:
+    pain_code = {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}
+    obs = observation(valueInteger=3, component=[{"code": pain_code, "valueInteger": 8}])
+    assert import_fhir(obs).log["pain"].tolist() == [3.0]
+
+
+def test_pain_coded_observation_without_any_value_is_still_skipped() -> None:
+    result = import_fhir(observation(valueInteger=None, component=[]))
+    assert result.log.empty
+    assert result.skipped["reason"].tolist() == ["no value"]
+
+
+def test_two_pain_components_are_ambiguous_even_under_a_pain_code() -> None:
+    pain_code = {"coding": [{"system": "http://loinc.org", "code": "72514-3"}]}
+    obs = observation(valueInteger=None, component=[{"code": pain_code, "valueInteger": 2},
+                                                    {"code": pain_code, "valueInteger": 7}])
+    assert import_fhir(obs).skipped["reason"].tolist() == ["2 pain components, ambiguous"]
+
+
+def test_each_row_knows_the_observation_and_line_it_came_from(tmp_path: Path) -> None:
+    path = tmp_path / "Observation.ndjson"
+    path.write_text("\n".join(json.dumps(observation(id=i)) for i in ("a", "b")) + "\n", encoding="utf-8")
+    result = import_fhir(path)
+    assert result.origins.values.tolist() == [["Observation.ndjson:1", "Observation/a"],
+                                              ["Observation.ndjson:2", "Observation/b"]]
+    assert result.origin(1) == ("Observation.ndjson:2", "Observation/b")
 
 
 def test_bundle_mixes_are_sorted_into_rows_and_counted_skips() -> None:
@@ -179,6 +251,91 @@ def test_ndjson_stream_skips_malformed_lines_and_reads_gzip(tmp_path: Path) -> N
         assert result.log["pain"].tolist() == [5.0, 3.0]
         assert result.skipped["source"].tolist() == [f"{path.name}:3", f"{path.name}:4"]
         assert result.skipped["reason"].str.startswith(("malformed JSON", "not a FHIR")).all()
+
+
+# --------------------------------------------------------------------------- gzip bombs
+
+
+def gzip_of(path: Path, chunk: bytes, copies: int) -> Path:
+    """``copies`` times ``chunk``, gzipped as it is written (never whole in memory)."""
+    with gzip.open(path, "wb", compresslevel=9) as handle:
+        for _ in range(copies):
+            handle.write(chunk)
+    return path
+
+
+def test_gzip_inflating_past_its_budget_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    line = (json.dumps(observation()) + "\n").encode()
+    path = gzip_of(tmp_path / "Observation.ndjson.gz", line, 2000)
+    assert len(import_fhir(path).log) == 2000  # within the real limits
+    monkeypatch.setattr(fhir_module, "MIN_GZIP_BUDGET", 1000)
+    monkeypatch.setattr(fhir_module, "MAX_GZIP_RATIO", 5)
+    with pytest.raises(ValueError, match=r"Observation\.ndjson\.gz: inflates past .*gzip bomb") as info:
+        import_fhir(path)
+    assert "\n" not in str(info.value)
+
+
+def test_real_gzip_bomb_is_refused_quickly_with_flat_memory(tmp_path: Path) -> None:
+    # 64 MB of zeros, one "line", in about 64 kB: read whole it would need 64 MB of RAM.
+    path = gzip_of(tmp_path / "bomb.ndjson.gz", b"\0" * (1 << 20), 64)
+    assert path.stat().st_size < 100_000
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ValueError, match=r"bomb\.ndjson\.gz: .*possible gzip bomb") as info:
+            import_fhir(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 5
+    assert peak < 2 * fhir_module.MAX_LINE_BYTES + (1 << 20)  # about one line, not the 64 MB
+    assert "\n" not in str(info.value)
+
+
+def test_over_long_ndjson_line_is_refused_after_reading_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "long.ndjson"
+    with open(path, "wb") as handle:
+        handle.write(b"{" + b" " * (fhir_module.MAX_LINE_BYTES + 10) + b"}\n")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"long\.ndjson: line 1 is longer than 16,777,216 bytes"):
+            import_fhir(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * fhir_module.MAX_LINE_BYTES + (1 << 20)
+
+
+def test_gzip_bomb_of_blank_lines_stops_at_the_ratio_budget(tmp_path: Path) -> None:
+    # 64 MB of 1 MB whitespace lines in ~64 kB: refused once past MAX_GZIP_RATIO x the file size.
+    path = gzip_of(tmp_path / "blank.ndjson.gz", b" " * (1 << 20) + b"\n", 64)
+    budget = max(fhir_module.MIN_GZIP_BUDGET, fhir_module.MAX_GZIP_RATIO * path.stat().st_size)
+    assert budget < 64 * 1024 * 1024 / 2
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"blank\.ndjson\.gz: inflates past .*possible gzip bomb"):
+        import_fhir(path)
+    assert time.perf_counter() - start < 5
+
+
+def test_damaged_gzip_is_a_one_line_error(tmp_path: Path) -> None:
+    packed = gzip.compress((json.dumps(observation()) + "\n").encode() * 100)
+    path = tmp_path / "cut.ndjson.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(ValueError, match=r"cut\.ndjson\.gz: damaged gzip data"):
+        import_fhir(path)
+    path.write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="damaged gzip data"):
+        import_fhir(path)
+
+
+def test_millions_of_broken_lines_are_counted_not_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fhir_module, "MAX_LISTED_SKIPS", 10)
+    path = tmp_path / "junk.ndjson"
+    path.write_text("{oops\n" * 25 + json.dumps(observation()) + "\n", encoding="utf-8")
+    result = import_fhir(path)
+    assert len(result.log) == 1
+    assert len(result.skipped) == 11
+    assert result.skipped["reason"].iloc[-1] == "15 more skipped records, not listed one by one"
 
 
 def test_client_id_argument_overrides_subject() -> None:
@@ -265,6 +422,37 @@ def test_round_trip_gives_back_the_pain_series(pain_log: pd.DataFrame, tmp_path:
     assert back["pain"].tolist() == sent["pain"].tolist()
     assert back["time"].fillna("-").tolist() == sent["time"].fillna("-").tolist()
     assert back["notes"].fillna("-").tolist() == sent["notes"].fillna("-").tolist()
+
+
+def test_round_trip_keeps_whole_and_half_point_scores(tmp_path: Path) -> None:
+    log = pd.DataFrame({
+        "client_id": ["anna"] * 5,
+        "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05"]),
+        "time": ["08:00:00", None, "21:30:00", "07:00:00", None],
+        "pain": [4.5, 0.0, 10.0, 6.0, 0.5],
+    })
+    bundle = export_fhir_bundle(log, "anna", tz="UTC")
+    assert [e["resource"]["valueQuantity"]["value"] for e in bundle["entry"]] == [4.5, 0, 10, 6, 0.5]
+    back = import_fhir(write_fhir_bundle(log, "anna", tmp_path / "anna.json", tz="UTC"))
+    assert back.skipped.empty, back.skipped
+    assert back.log["pain"].tolist() == log["pain"].tolist()
+    assert back.log["date"].tolist() == log["date"].tolist()
+
+
+@pytest.mark.parametrize(("value", "message"), [(4.7, "4.7 is not a whole or half point"),
+                                                (12.0, "pain 12 is outside 0-10")])
+def test_export_refuses_scores_the_import_would_reject(value: float, message: str) -> None:
+    log = pd.DataFrame({"client_id": ["anna"] * 2, "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                        "pain": [3.0, value]})
+    with pytest.raises(ValueError, match=message) as info:
+        export_fhir_bundle(log, "anna")
+    assert "2024-01-02" in str(info.value) and "round" in str(info.value)
+
+
+def test_module_examples_run() -> None:
+    result = doctest.testmod(fhir_module)
+    assert result.attempted > 0
+    assert result.failed == 0
 
 
 def test_export_is_deterministic(pain_log: pd.DataFrame) -> None:

@@ -256,6 +256,54 @@ def test_numerical_legacy_habit_is_detected(tmp_path):
     assert result.habits.loc[0, ["yes_manual", "no", "skip", "unknown"]].tolist() == [1, 1, 1, 1]
 
 
+CURRENT_HABITS_HEADER = ("Position,Name,Type,Question,Description,FrequencyNumerator,FrequencyDenominator,"
+                         "Color,Unit,Target Type,Target Value,Archived?\n")
+
+
+def make_current_numerical_export(folder: Path) -> Path:
+    """A v2.3.1-format export (header, notes) of a NUMERICAL habit: amounts x1000, newest first."""
+    (folder / "001 Stretch minutes").mkdir(parents=True)
+    (folder / "Habits.csv").write_text(
+        CURRENT_HABITS_HEADER + "001,Stretch minutes,NUMERICAL,How many minutes?,,1,1,#FF8F00,min,AT_LEAST,"
+        "10.0,false\n", encoding="utf-8")
+    (folder / "001 Stretch minutes" / "Checkmarks.csv").write_text(
+        "Date,Value,Notes\n"
+        "2024-01-05,-1,\n"
+        "2024-01-04,12500,\"long one, felt \"\"good\"\"\"\n"
+        "2024-01-03,3,travel\n"
+        "2024-01-02,0,\n"
+        "2024-01-01,15000,\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("as_zip", [False, True])
+def test_current_format_numerical_habit_reads_raw_amounts_x1000(tmp_path, as_zip):
+    folder = make_current_numerical_export(tmp_path / "export")
+    src = zip_folder(folder, tmp_path / "Loop Habits CSV 2024-01-06.zip") if as_zip else folder
+    result = import_loop(src, {"Stretch minutes": ["Cat-Cow", "Sphinx"]}, client_id="ann")
+    assert result.source_format == "csv"
+    habit = result.habits.iloc[0]
+    assert (habit["type"], habit["unit"], habit["target_type"], habit["target_value"]) == (
+        "NUMERICAL", "min", "AT_LEAST", 10.0)
+    assert habit[["yes_manual", "no", "skip", "unknown"]].tolist() == [2, 1, 1, 1]
+    log = result.log
+    sessions = log[~log["planned_rest"]]
+    # 15000 -> 15 min, 12500 -> 12.5 min: one row per mapped stretch, the amount kept in notes.
+    assert sessions["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01"] * 2 + ["2024-01-04"] * 2
+    assert sessions["stretch"].tolist() == ["Cat-Cow", "Sphinx Pose"] * 2
+    assert sessions["notes"].tolist() == ["Loop: 15 min"] * 2 + ['Loop: 12.5 min; long one, felt "good"'] * 2
+    rest = log[log["planned_rest"]]
+    assert rest["date"].tolist() == [pd.Timestamp("2024-01-03")] and rest["notes"].tolist() == ["travel"]
+    assert result.skipped.empty  # NO and UNKNOWN days carry no note: counted, not listed
+
+
+def test_each_row_knows_the_loop_entry_it_came_from(tmp_path):
+    result = import_loop(make_current_numerical_export(tmp_path / "export"), {"Stretch minutes": "Cat-Cow"})
+    assert len(result.origins) == len(result.log)
+    assert result.origins["record"].tolist() == ["2024-01-01,15000", "2024-01-03,3", "2024-01-04,12500"]
+    assert result.origins["source"].str.endswith("001 Stretch minutes/Checkmarks.csv").all()
+
+
 # ---------------------------------------------------------------------------- SQLite
 
 

@@ -33,7 +33,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from backanalytics import columns as col
-from backanalytics.importers import SKIPPED_COLUMNS, ImportResult, canonical_frame
+from backanalytics.importers import ORIGIN, SKIPPED_COLUMNS, ImportResult, canonical_frame, origin_frame
 
 #: HealthKit workout types that count as a stretching session -> the ``stretch`` label used.
 #: Labels are deliberately not catalog names: a "Yoga workout" is not one catalog stretch.
@@ -129,16 +129,16 @@ def import_apple_health(
                 other_types[kind or "(no workoutActivityType)"] += 1
                 continue
             row = _workout_row(workout, client_id, use_workout_timezone)
+            record = f"Workout {kind} startDate={workout.get('startDate')!r}"
             if isinstance(row, str):
-                record = f"Workout {kind} startDate={workout.get('startDate')!r}"
                 skipped.append({"source": source, "record": record, "reason": row})
             else:
-                rows.append(row)
+                rows.append({**row, ORIGIN: (source, record)})
     for kind, count in sorted(other_types.items()):
         reason = f"{count} workout(s) of a non-stretching type"
         skipped.append({"source": source, "record": f"Workout {kind}", "reason": reason})
     skipped_frame = pd.DataFrame(skipped, columns=SKIPPED_COLUMNS)
-    return ImportResult(log=canonical_frame(rows), skipped=skipped_frame)
+    return ImportResult(log=canonical_frame(rows), skipped=skipped_frame, origins=origin_frame(rows))
 
 
 # --------------------------------------------------------------------------- input files

@@ -5,6 +5,16 @@ NDJSON (one resource per line, streamed, optionally ``.gz``) or a folder of such
 turns each usable pain Observation into a score-only log row. Everything else is reported in
 ``skipped`` with a reason; nothing is dropped silently. :func:`export_fhir_bundle` goes the
 other way, so a log can be handed to a patient portal or an EHR.
+
+Both directions share one rule for the value, :func:`score_problem`: a score is 0 to 10 in
+whole or half points. LOINC 72514-3 is an 11-point verbal numeric rating, and people who
+cannot choose between two points say "4 or 5", which a log keeps as 4.5; finer fractions
+(3.14159) come from broken senders, not from a rating. The export refuses what the import
+would reject, so a log exported and read back gives the same scores.
+
+Bulk NDJSON is read line by line with a cap on the line length (:data:`MAX_LINE_BYTES`), and a
+``.gz`` file may inflate only so far (:data:`MAX_GZIP_RATIO`, :data:`MIN_GZIP_BUDGET`): memory
+stays flat and a gzip bomb is refused with a one-line error.
 """
 
 from __future__ import annotations
@@ -15,17 +25,18 @@ import json
 import os
 import re
 import uuid
+import zlib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from backanalytics import columns as col
-from backanalytics.importers import SKIPPED_COLUMNS, ImportResult, canonical_frame
+from backanalytics.importers import ORIGIN, SKIPPED_COLUMNS, ImportResult, canonical_frame, origin_frame
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -50,6 +61,17 @@ _VITAL_SIGNS = [
 #: preliminary...) are imported.
 REJECTED_STATUSES = {"entered-in-error", "cancelled"}
 _NDJSON_SUFFIXES = (".ndjson", ".jsonl", ".ndjson.gz", ".jsonl.gz")
+#: Longest NDJSON line read (one resource; real ones are a few kB). Bounds the memory of a line.
+MAX_LINE_BYTES = 16 * 1024 * 1024
+#: A ``.gz`` may inflate to this many times its size on disk. Bulk FHIR NDJSON compresses about
+#: 10-70x (near-identical lines about 250x); deflate's ceiling is about 1000x, so, as for Apple
+#: Health zips, 200x stops bombs without refusing real files.
+MAX_GZIP_RATIO = 200
+#: ...and always to this many bytes, so small, very repetitive files are read too.
+MIN_GZIP_BUDGET = 4 * 1024 * 1024
+#: Skipped records listed one by one; any further ones are counted in a single row, so a file
+#: of millions of broken lines cannot fill memory with reasons.
+MAX_LISTED_SKIPS = 10_000
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 # FHIR dateTime: YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDThh:mm:ss(.sss)(Z|+hh:mm)
 _FHIR_DATETIME = re.compile(
@@ -92,10 +114,14 @@ def import_fhir(
     -----
     A pain Observation has LOINC 72514-3 or SNOMED 225908003 in ``code`` (or in one
     ``component.code``, the value then being the component's). It is skipped when: the status is
-    entered-in-error or cancelled; the value is missing, not a number, outside 0-10 or not a
-    whole number (the scale has 11 integer points); ``valueQuantity`` carries a unit other than
-    none, ``1``, ``/10`` or a UCUM annotation such as ``{score}``; the effective date is missing
-    or has no day; no patient can be found.
+    entered-in-error or cancelled; the value is missing, not a number, outside 0-10 or neither a
+    whole nor a half point (:func:`score_problem`); ``valueQuantity`` carries a unit other than
+    none, ``1``, ``/10``, ``score`` or a UCUM annotation such as ``{score}``; the effective date
+    is missing or has no day; no patient can be found. An Observation coded as pain but without a
+    value of its own (a panel) takes the value of its one pain component.
+
+    A bulk NDJSON line longer than :data:`MAX_LINE_BYTES`, or a ``.gz`` file inflating past
+    ``max(MIN_GZIP_BUDGET, MAX_GZIP_RATIO * its size)``, stops the import with a ``ValueError``.
 
     Examples
     --------
@@ -109,6 +135,8 @@ def import_fhir(
     ('123', '2024-03-10', '21:15:00', 4.0, 'after gym')
     >>> import_fhir({**obs, "valueQuantity": {"value": 11}}).skipped["reason"].tolist()
     ['pain 11 is outside 0-10']
+    >>> float(import_fhir({**obs, "valueQuantity": {"value": 4.5}}).log["pain"].iloc[0])
+    4.5
     """
     reader = _Reader(client_id, ZoneInfo(tz) if tz else None)
     reader.read(src)
@@ -126,13 +154,16 @@ class _Reader:
         self.counts: Counter[tuple[str, str, str]] = Counter()  # (source, record, reason)
 
     def skip(self, source: str, record: str, reason: str) -> None:
+        if len(self.skipped) >= MAX_LISTED_SKIPS:
+            self.counts[("(various)", "records", "{n} more skipped records, not listed one by one")] += 1
+            return
         self.skipped.append({"source": source, "record": record, "reason": reason})
 
     def result(self) -> ImportResult:
-        for (source, record, reason), count in self.counts.items():
-            self.skip(source, record, reason.format(n=count))
-        skipped = pd.DataFrame(self.skipped, columns=SKIPPED_COLUMNS)
-        return ImportResult(canonical_frame(self.rows), skipped)
+        counted = [{"source": source, "record": record, "reason": reason.format(n=count)}
+                   for (source, record, reason), count in self.counts.items()]
+        skipped = pd.DataFrame(self.skipped + counted, columns=SKIPPED_COLUMNS)
+        return ImportResult(canonical_frame(self.rows), skipped, origin_frame(self.rows))
 
     # ---------------------------------------------------------------- input shapes
     def read(self, src: str | os.PathLike[str] | Mapping[str, Any]) -> None:
@@ -164,19 +195,17 @@ class _Reader:
 
     def lines(self, path: Path) -> None:
         """Bulk NDJSON, one resource per line, read line by line (files can be GBs)."""
-        opener = gzip.open if path.name.lower().endswith(".gz") else open
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                where = f"{path.name}:{number}"
-                try:
-                    line = raw.decode("utf-8").lstrip("\ufeff")
-                    if line.strip():
-                        self.resource(path.name, where, json.loads(line))
-                except UnicodeDecodeError as exc:
-                    self.skip(where, f"line {number}", f"not UTF-8 text ({exc.reason})")
-                except json.JSONDecodeError as exc:
-                    reason = f"malformed JSON: {exc.msg} (column {exc.colno})"
-                    self.skip(where, f"line {number}", reason)
+        for number, raw in _ndjson_lines(path):
+            where = f"{path.name}:{number}"
+            try:
+                line = raw.decode("utf-8").lstrip("\ufeff")
+                if line.strip():
+                    self.resource(path.name, where, json.loads(line))
+            except UnicodeDecodeError as exc:
+                self.skip(where, f"line {number}", f"not UTF-8 text ({exc.reason})")
+            except json.JSONDecodeError as exc:
+                reason = f"malformed JSON: {exc.msg} (column {exc.colno})"
+                self.skip(where, f"line {number}", reason)
 
     def resource(self, source: str, where: str, data: Any) -> None:
         """One parsed JSON value: a Bundle is opened, an Observation read, others counted."""
@@ -198,14 +227,9 @@ class _Reader:
 
     # ---------------------------------------------------------------- one Observation
     def observation(self, source: str, where: str, obs: Mapping[str, Any]) -> None:
-        holder: Mapping[str, Any] | None = obs if _is_pain(obs.get("code")) else None
-        if holder is None:  # a panel / questionnaire may carry the score in a component
-            components = obs.get("component")
-            components = components if isinstance(components, list) else []
-            parts = [c for c in components if isinstance(c, Mapping) and _is_pain(c.get("code"))]
-            if len(parts) > 1:
-                return self.skip(where, _label(obs), f"{len(parts)} pain components, ambiguous")
-            holder = parts[0] if parts else None
+        holder = _value_holder(obs)
+        if isinstance(holder, str):
+            return self.skip(where, _label(obs), holder)
         if holder is None:
             code = _code_label(obs.get("code"))
             self.counts[(source, code, "{n} non-pain Observation(s)")] += 1
@@ -231,8 +255,52 @@ class _Reader:
             col.TIME: when[1],
             col.PAIN: pain,
             col.NOTES: "; ".join(notes) if notes else None,
+            ORIGIN: (where, record),
         })
         return None
+
+
+# ------------------------------------------------------------------------- NDJSON lines
+
+
+def _ndjson_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw bytes) of each line of a plain or gzipped NDJSON file, metered.
+
+    Memory is one line at most (:data:`MAX_LINE_BYTES`); a ``.gz`` stops inflating at its
+    budget. Both limits raise a one-line ``ValueError``, as does a damaged gzip stream.
+    """
+    packed = path.name.lower().endswith(".gz")
+    budget = max(MIN_GZIP_BUDGET, MAX_GZIP_RATIO * path.stat().st_size) if packed else None
+    opener = gzip.open if packed else open
+    try:
+        with opener(path, "rb") as handle:
+            yield from _metered(handle, path.name, budget)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise ValueError(f"{path.name}: damaged gzip data ({exc or type(exc).__name__})") from None
+
+
+def _metered(handle: IO[bytes], name: str, budget: int | None) -> Iterator[tuple[int, bytes]]:
+    """Read ``handle`` line by line, refusing over-long lines and inflation past ``budget``.
+
+    ``budget`` is ``None`` for a plain file, whose size on disk already bounds the work.
+    """
+    total = 0
+    number = 0
+    while raw := handle.readline(MAX_LINE_BYTES + 1):
+        number += 1
+        total += len(raw)
+        if budget is not None and total > budget:
+            raise ValueError(
+                f"{name}: inflates past {budget:,} bytes ({MAX_GZIP_RATIO}x its size); refusing a "
+                "possible gzip bomb (decompress it yourself if it is a real export)"
+            )
+        if len(raw) > MAX_LINE_BYTES:
+            hint = "a possible gzip bomb" if budget is not None else "a pretty-printed or binary file"
+            raise ValueError(
+                f"{name}: line {number} is longer than {MAX_LINE_BYTES:,} bytes; bulk FHIR NDJSON has "
+                f"one resource per line (is this {hint}?)"
+            )
+        yield number, raw
 
 
 # ------------------------------------------------------------------------- field readers
@@ -268,12 +336,54 @@ def _label(obs: Mapping[str, Any]) -> str:
     return f"Observation/{obs.get('id', '?')}"
 
 
+def _value_holder(obs: Mapping[str, Any]) -> Mapping[str, Any] | str | None:
+    """The element that carries the pain value: the Observation itself or its one pain component.
+
+    ``None`` for a non-pain Observation; a reason (str) when two components could be the score.
+    A pain-coded Observation with a value of its own uses it; without one (a panel, whose value
+    FHIR puts in ``component``) the pain component is read.
+    """
+    coded = _is_pain(obs.get("code"))
+    if coded and any(key.startswith("value") for key in obs):
+        return obs
+    components = obs.get("component")
+    components = components if isinstance(components, list) else []
+    parts = [c for c in components if isinstance(c, Mapping) and _is_pain(c.get("code"))]
+    if len(parts) > 1:
+        return f"{len(parts)} pain components, ambiguous"
+    if parts:
+        return parts[0]
+    return obs if coded else None
+
+
 def _score_unit(unit: Any) -> bool:
-    """No unit, ``1``, ``/10`` or a bare UCUM annotation (``{score}``: annotations mean 1)."""
+    """No unit, ``1``, ``/10``, ``score`` or a bare UCUM annotation (``{score}``: annotations mean 1)."""
     if unit is None:
         return True
     text = str(unit).strip()
-    return text in {"", "1", "/10"} or re.fullmatch(r"\{[^{}]*\}", text) is not None
+    return text.casefold() in {"", "1", "/10", "score"} or re.fullmatch(r"\{[^{}]*\}", text) is not None
+
+
+def score_problem(value: float) -> str | None:
+    """Why ``value`` is not a 0-10 pain score in whole or half points, or ``None`` when it is.
+
+    The one rule for both :func:`import_fhir` and :func:`export_fhir_bundle`.
+
+    Examples
+    --------
+    >>> [score_problem(v) for v in (0, 4.5, 10)]
+    [None, None, None]
+    >>> score_problem(3.14159)
+    'pain 3.14159 is not a whole or half point on the 0-10 scale'
+    >>> score_problem(11)
+    'pain 11 is outside 0-10'
+    """
+    if not 0 <= value <= 10:
+        return f"pain {value:g} is outside 0-10"
+    if not float(value * 2).is_integer():
+        # An 11-point rating read as "between 4 and 5" is 4.5; 3.14159 is a broken sender.
+        return f"pain {value:g} is not a whole or half point on the 0-10 scale"
+    return None
 
 
 def _pain_value(holder: Mapping[str, Any]) -> float | str:
@@ -295,12 +405,7 @@ def _pain_value(holder: Mapping[str, Any]) -> float | str:
         return f"no numeric value ({kinds[0]})" if kinds else "no value"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"value {value!r} is not a number"
-    if not 0 <= value <= 10:
-        return f"pain {value:g} is outside 0-10"
-    if value != int(value):
-        # The NRS has 11 integer points; 3.14159 is a broken sender, not a finer measurement.
-        return f"pain {value:g} is not a whole number on the 0-10 scale"
-    return float(value)
+    return score_problem(value) or float(value)
 
 
 def _effective(obs: Mapping[str, Any], zone: ZoneInfo | None) -> tuple[date, str | None] | str:
@@ -370,9 +475,17 @@ def export_fhir_bundle(
     Returns
     -------
     dict
-        JSON-ready Bundle: Observations with status final, category vital-signs, LOINC
-        72514-3, ``effectiveDateTime``, ``valueQuantity`` in ``{score}`` and ``note`` from
-        ``notes``. Ids are UUIDs derived from the content, so re-exports are identical.
+        JSON-ready Bundle: one Observation per logged score, with status final, category
+        vital-signs, LOINC 72514-3, ``effectiveDateTime``, ``valueQuantity`` in ``{score}`` (the
+        score as logged: 6 or 4.5) and ``note`` from ``notes``. Ids are UUIDs derived from the
+        content, so re-exports are identical.
+
+    Raises
+    ------
+    ValueError
+        For an invalid or unknown ``client_id``, or a score :func:`import_fhir` would reject
+        (outside 0-10, or a fraction other than a half point such as 4.7): the export writes only
+        what reads back unchanged, so round such scores in the log first.
 
     Examples
     --------
@@ -395,6 +508,7 @@ def export_fhir_bundle(
             known = ", ".join(sorted(map(str, log[col.CLIENT_ID].dropna().unique()))[:10])
             raise ValueError(f"no rows for client {client_id!r} in the log (clients: {known})")
     rows = rows[rows[col.PAIN].notna()].copy()
+    _refuse_unreadable_scores(rows)
     rows["_day"] = pd.to_datetime(rows[col.DATE]).dt.date
     order = ["_day", col.TIME] if col.TIME in rows.columns else ["_day"]
     rows = rows.sort_values(order, kind="stable")
@@ -421,6 +535,20 @@ def export_fhir_bundle(
             obs["note"] = [{"text": note}]
         entries.append({"fullUrl": f"urn:uuid:{ident}", "resource": obs})
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
+
+
+def _refuse_unreadable_scores(rows: pd.DataFrame) -> None:
+    """Raise when a score would not read back through :func:`import_fhir` (see :func:`score_problem`)."""
+    problems = [(day, score_problem(float(value))) for day, value in zip(rows[col.DATE], rows[col.PAIN], strict=True)]
+    problems = [(day, problem) for day, problem in problems if problem]
+    if problems:
+        day, problem = problems[0]
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise ValueError(
+            f"{problem} ({pd.Timestamp(day).date()}){more}: scores are exported in whole or half points "
+            "so they read back unchanged; round them in the log first, e.g. "
+            "log['pain'] = (log['pain'] * 2).round() / 2"
+        )
 
 
 def write_fhir_bundle(

@@ -64,7 +64,7 @@ from backanalytics.columns import (
     STRETCH,
     TIME,
 )
-from backanalytics.importers import SKIPPED_COLUMNS, ImportResult
+from backanalytics.importers import ORIGIN, SKIPPED_COLUMNS, ImportResult, origin_frame
 from backanalytics.metrics.habit import LoopEntry
 
 #: Largest total uncompressed size read from a zip (zip-bomb guard).
@@ -512,6 +512,7 @@ def _to_result(habits: list[_Habit], extra: list[dict], fmt: str,
     lookup, used = _mapping_lookup(mapping)
     rows: list[dict] = []
     rest: dict[pd.Timestamp, list[str]] = {}
+    rest_origin: dict[pd.Timestamp, tuple[str, str]] = {}
     skipped = list(extra)
     table = []
     for h in habits:
@@ -536,10 +537,11 @@ def _to_result(habits: list[_Habit], extra: list[dict], fmt: str,
                 for stretch in stretches:
                     rows.append({CLIENT_ID: client_id, DATE: date, STRETCH: stretch,
                                  NOTES: text or None, PLANNED_REST: False,
-                                 "_rank": 1, "_position": h.position})
+                                 "_rank": 1, "_position": h.position, ORIGIN: (h.source, record)})
                     made += 1
             elif kind == "skip":
                 rest.setdefault(date, [])
+                rest_origin.setdefault(date, (h.source, record))
                 if note and note not in rest[date]:
                     rest[date].append(note)
             elif kind == "yes_auto":
@@ -558,13 +560,14 @@ def _to_result(habits: list[_Habit], extra: list[dict], fmt: str,
     for date, notes in rest.items():
         rows.append({CLIENT_ID: client_id, DATE: date, STRETCH: None,
                      NOTES: "; ".join(notes) or None, PLANNED_REST: True,
-                     "_rank": 0, "_position": 0})
+                     "_rank": 0, "_position": 0, ORIGIN: rest_origin[date]})
     unused = sorted(k for k in lookup if k not in used)
     if unused:
         warnings.warn(f"mapping names no habit in this Loop export: {unused}", UserWarning,
                       stacklevel=3)
     habits_table = pd.DataFrame(table, columns=HABIT_COLUMNS)
-    return LoopImportResult(log=_log_frame(rows), skipped=_skipped_frame(skipped),
+    log, origins = _log_frame(rows)
+    return LoopImportResult(log=log, skipped=_skipped_frame(skipped), origins=origins,
                             habits=habits_table, source_format=fmt)
 
 
@@ -641,11 +644,13 @@ def _stretches_for(name: str, lookup: dict[str, tuple[str, ...]], used: set[str]
     return (own,) if own else ()
 
 
-def _log_frame(rows: list[dict]) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=[*CANONICAL, "_rank", "_position"])
+def _log_frame(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The sorted canonical log and, row for row, where each row came from."""
+    df = pd.DataFrame(rows, columns=[*CANONICAL, "_rank", "_position", ORIGIN])
     # By day; within a day the rest row first, then habits in Loop's order, stretches as mapped.
     df = df.sort_values([DATE, "_rank", "_position"], kind="stable")
-    df = df.drop(columns=["_rank", "_position"]).reset_index(drop=True)
+    origins = origin_frame(df[[ORIGIN]].to_dict("records"))
+    df = df.drop(columns=["_rank", "_position", ORIGIN]).reset_index(drop=True)
     for col in _TEXT_COLUMNS:
         df[col] = df[col].astype("str")
     for col in _FLOAT_COLUMNS:
@@ -654,7 +659,7 @@ def _log_frame(rows: list[dict]) -> pd.DataFrame:
     df[REPS] = df[REPS].astype("Int64")
     df[DATE] = pd.to_datetime(df[DATE]).astype("datetime64[ns]")
     df[PLANNED_REST] = df[PLANNED_REST].astype(bool)
-    return df
+    return df, origins
 
 
 def _skipped_frame(records: list[dict]) -> pd.DataFrame:
