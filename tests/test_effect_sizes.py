@@ -19,6 +19,7 @@ additionally checked to be roots of Newcombe's score equation found by numpy's p
 from __future__ import annotations
 
 import doctest
+import functools
 import math
 import statistics
 from fractions import Fraction
@@ -29,8 +30,10 @@ import pytest
 from numpy.polynomial import Polynomial
 from scipy import stats
 
+import backanalytics.metrics.effect_size_kernels as kernels
 import backanalytics.metrics.effect_sizes as es_module
-from backanalytics.metrics.effect_sizes import METRICS, effect_sizes, phase_effect_sizes
+from backanalytics.metrics.effect_sizes import IMPROVEMENT, METRICS, effect_sizes, phase_effect_sizes
+from backanalytics.sample import generate_log
 
 A_V = [20, 20, 26, 25, 22, 23]  # [V] hypothetical series
 B_V = [28, 25, 24, 27, 30, 30, 29]
@@ -261,6 +264,10 @@ def test_constant_baseline_hand_worked() -> None:
     se = math.sqrt((1 / 64) / (4 * 16) + 1 / (3 * 9))
     assert res.loc["LRRd", ["est", "se"]].to_numpy() == pytest.approx([lrr, se])
     assert res.loc["LRRi", ["est", "se"]].to_numpy() == pytest.approx([-lrr, se])
+    # All-equal baselines have SD exactly 0, even where rounding makes the computed one positive
+    # (the float mean of 0.1, 0.1, 0.1 is not 0.1), which would give an SMD of about 1e16.
+    assert np.var([0.1] * 3, ddof=1) > 0
+    assert np.isnan(effect_sizes([0.1] * 3, [0.3, 0.2], "decrease").loc["SMD"]).all()
 
 
 def test_all_zero_b_phase_hand_worked() -> None:
@@ -452,7 +459,122 @@ def test_daily_means_equal_in_exact_arithmetic_tie() -> None:
     assert res["est"].tolist() == [0.5]
 
 
+# --- a whole caseload at once -------------------------------------------------------------------
+
+
+def awkward_clients(phase: pd.Timestamp) -> pd.DataFrame:
+    """Hand-made clients whose phase B starts at ``phase`` (the day they start stretching)."""
+    rng = np.random.default_rng(3)
+    long_a = rng.integers(0, 11, 40).astype(float)
+    phases = {  # client -> (phase A daily scores, phase B daily scores)
+        "x-m2": ([6, 7], [4, 3, 5, 5]),  # m = 2: no Hedges' J, Theil-Sen through two points
+        "x-flat": ([4, 4, 4, 4, 4], [2, 3, 4]),  # constant baseline
+        "x-flat-tenths": ([0.1] * 4, [0.3, 0.2, 0.1]),  # constant, with a noisy float mean
+        "x-zero-b": ([2, 1, 3], [0, 0, 0]),  # all-zero B phase
+        "x-ties": ([3, 3, 4, 4, 3], [3, 4, 4, 3, 4, 4]),
+        "x-one-b": ([5, 6, 5], [2]),  # n = 1
+        "x-trend": ([0.1, 0.2, 0.3, 0.4], [0.5, 0.6, 0.7]),  # Tau-BC residuals tie exactly
+        "x-long": (long_a, [3, 2, 2, 1, 4, 2, 1, 0, 1, 2]),
+        "x-no-b": ([5, 6, 5], []),  # never stretches: left out
+        "x-no-a": ([], [5, 4, 3]),  # stretches from day 1: left out
+        "x-one-a": ([5], [4, 3]),  # one baseline day: left out
+    }
+    rows = []
+    for client, (a, b) in phases.items():
+        gap = 2 if client == "x-long" else 1  # every other day: sessions ignore the gaps
+        for k, value in enumerate(a):
+            rows.append((client, phase - pd.Timedelta(days=gap * (len(a) - k)), None, value))
+        for k, value in enumerate(b):
+            rows.append((client, phase + pd.Timedelta(days=k), "Cat-Cow", value))
+    log = pd.DataFrame(rows, columns=["client_id", "date", "stretch", "pain"])
+    # Two scores on one day average to the day's score (x-ties, B day 2: 4 and 2 give 3); rows
+    # without a score do not count as days.
+    extra = pd.DataFrame({"client_id": ["x-ties", "x-ties", "x-m2"],
+                          "date": [phase + pd.Timedelta(days=1)] * 2 + [phase - pd.Timedelta(days=1)],
+                          "stretch": ["Bridge Pose", "Cat-Cow", None], "pain": [2.0, np.nan, np.nan]})
+    log = pd.concat([log, extra], ignore_index=True)
+    return log
+
+
+@functools.cache
+def caseload() -> tuple[pd.DataFrame, pd.Timestamp]:
+    generated = generate_log(n_clients=60, days=60)
+    phase = generated["date"].min() + pd.Timedelta(days=14)
+    log = pd.concat([generated, awkward_clients(phase)], ignore_index=True)
+    return log.sort_values(["client_id", "date"], kind="stable", ignore_index=True), phase
+
+
+def own_phases(log: pd.DataFrame, score: str, client: str,
+               phase: pd.Timestamp | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """One client's daily scores split at the phase date (or its first stretch day)."""
+    rows = log[log["client_id"] == client]
+    if phase is None:
+        stretch_days = rows.loc[rows["stretch"].fillna("").str.strip() != "", "date"]
+        if stretch_days.empty:
+            return None
+        phase = stretch_days.min().normalize()
+    scored = rows[rows[score].notna()]
+    daily = scored.groupby(scored["date"].dt.normalize())[score].mean().round(9).sort_index()
+    return daily[daily.index < phase].to_numpy(), daily[daily.index >= phase].to_numpy()
+
+
+@pytest.mark.parametrize(("score", "fixed_phase"), [("pain", True), ("pain", False),
+                                                    ("flexibility", True)])
+@pytest.mark.parametrize("block_elements", [None, 2000])
+def test_caseload_equals_each_client_alone(score: str, fixed_phase: bool,
+                                           block_elements: int | None,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    if block_elements is not None:  # many small blocks of cases instead of one
+        monkeypatch.setattr(kernels, "BLOCK_ELEMENTS", block_elements)
+    log, phase = caseload()
+    phase_date = phase if fixed_phase else None
+    res = phase_effect_sizes(log, score, phase_date=phase_date)
+    expected = []
+    for client in sorted(log["client_id"].unique()):
+        split = own_phases(log, score, client, phase_date)
+        if split is None or len(split[0]) < 2 or len(split[1]) < 1:
+            continue
+        one = effect_sizes(*split, IMPROVEMENT[score]).reset_index()
+        one.insert(0, "client_id", client)
+        one["n_a"], one["n_b"] = len(split[0]), len(split[1])
+        expected.append(one)
+    expected_table = pd.concat(expected, ignore_index=True)
+    pd.testing.assert_frame_equal(res, expected_table, check_exact=False, rtol=1e-12, atol=1e-12)
+    clients = set(res["client_id"])
+    if score == "pain":
+        assert {"x-m2", "x-flat", "x-zero-b", "x-ties", "x-one-b", "x-long"} <= clients
+        assert not {"x-no-b", "x-no-a", "x-one-a"} & clients
+    assert len(clients) > (50 if fixed_phase else 5)
+
+
+def test_caseload_hand_worked_rows() -> None:
+    log, phase = caseload()
+    res = phase_effect_sizes(log, phase_date=phase).set_index(["client_id", "metric"])
+    # x-ties: A = 3, 3, 4, 4, 3 and B = 3, 3, 4, 3, 4, 4 (pain: lower is better). Each B 3 ties
+    # three A days and beats two (3.5 of 5), each B 4 loses to three and ties two (1 of 5):
+    # NAP = (3 * 3.5 + 3 * 1) / 30.
+    assert res.loc[("x-ties", "NAP"), ["n_a", "n_b"]].tolist() == [5, 6]
+    assert res.loc[("x-ties", "NAP"), "est"] == pytest.approx(13.5 / 30)
+    assert np.isnan(res.loc[("x-m2", "SMD")].iloc[:4].astype(float)).all()
+    assert np.isnan(res.loc[("x-flat-tenths", "SMD")].iloc[:4].astype(float)).all()
+    assert res.loc[("x-trend", "Tau_BC"), "est"] == 0.0  # every residual is 0: all pairs tie
+    assert res.loc[("x-zero-b", "PND"), "est"] == 1.0
+    assert res.loc[("x-long", "NAP"), "n_a"] == 40
+
+
+def test_caseload_newcombe_limits_are_roots() -> None:
+    log, phase = caseload()
+    nap = phase_effect_sizes(log, phase_date=phase, metrics=["NAP"])
+    assert len(nap) > 50
+    for est, lo, hi, m, n in nap[["est", "ci_lower", "ci_upper", "n_a", "n_b"]].itertuples(
+            index=False):
+        roots = newcombe_roots(est, m, n)
+        assert lo == pytest.approx(roots[0] if est > 0 else 0.0, abs=1e-10)
+        assert hi == pytest.approx(roots[-1] if est < 1 else 1.0, abs=1e-10)
+
+
 def test_docstring_examples_run() -> None:
-    result = doctest.testmod(es_module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0
+    for module in (es_module, kernels):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0
+        assert result.failed == 0

@@ -6,6 +6,10 @@ the non-overlap and parametric indices of the R package SingleCaseES 0.7.x (Pust
 Grekov & Swan), following its definitions and defaults; :func:`phase_effect_sizes` builds the
 phases from the canonical log and returns one tidy table for every client.
 
+There is one implementation of each index, with array operations over many cases at once
+(:mod:`backanalytics.metrics.effect_size_kernels`): :func:`effect_sizes` runs it on one case,
+:func:`phase_effect_sizes` on a whole caseload, with no loop over clients.
+
 Two places do better than SingleCaseES (see :func:`effect_sizes`, Notes): the Newcombe interval
 of a NAP of 0 or 1, and ties between Tau-BC residuals that are equal in exact arithmetic.
 """
@@ -13,18 +17,18 @@ of a NAP of 0 or 1, and ties between Tau-BC residuals that are equal in exact ar
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from backanalytics import columns as C
+from backanalytics.metrics.effect_size_kernels import TIE_RTOL as TIE_RTOL
+from backanalytics.metrics.effect_size_kernels import Cases, Improvement
 
-Improvement = Literal["increase", "decrease"]
 Scale = Literal["count", "rate", "proportion", "percentage", "other"]
-Result = tuple[float, float, float, float]
 
 #: Every metric, in the order :func:`effect_sizes` reports them.
 METRICS: tuple[str, ...] = (
@@ -37,127 +41,8 @@ IMPROVEMENT: dict[str, Improvement] = {
     C.PAIN: "decrease", C.PAIN_AFTER: "decrease", C.FLEXIBILITY: "increase", C.REACH_CM: "increase",
 }
 SCALES = ("count", "rate", "proportion", "percentage", "other")
-#: Tau-BC residuals closer than this, relative to the size of the data and the fitted line, tie.
-TIE_RTOL = 1e-10
 #: Daily means are rounded to this many decimals so that equal days compare as ties.
 DAILY_DECIMALS = 9
-_NAN4: Result = (math.nan, math.nan, math.nan, math.nan)
-
-
-def _pair_scores(a: np.ndarray, b: np.ndarray, tol: float = 0.0) -> np.ndarray:
-    """Matrix q[i, j] = 1 if b[j] beats a[i], 1/2 if they tie (within ``tol``), else 0."""
-    d = b[np.newaxis, :] - a[:, np.newaxis]
-    return np.where(d > tol, 1.0, np.where(d < -tol, 0.0, 0.5))
-
-
-def _newcombe_lower(nap: float, m: int, n: int, z: float) -> float:
-    """Lower limit of Newcombe's (2006) method-5 score interval for NAP.
-
-    The limits are the roots of ``f(x) = m n (nap - x)^2 (2 - x)(1 + x)
-    - z^2 x (1 - x)(2 + h + (1 + 2h) x (1 - x))`` with ``h = (m + n) / 2 - 1``. When ``nap = 1``,
-    ``x = 1`` is a spurious root (both terms vanish), so we solve ``f(x) / (1 - x) = 0`` instead,
-    which has exactly the interior root.
-    """
-    if nap <= 0.0:
-        return 0.0
-    h = (m + n) / 2 - 1
-    if nap >= 1.0:
-        def g(x: float) -> float:
-            return m * n * (1 - x) * (2 - x) * (1 + x) - z**2 * x * (2 + h + (1 + 2 * h) * x * (1 - x))
-        return float(optimize.brentq(g, 0.0, 1.0, xtol=1e-15))
-
-    def f(x: float) -> float:
-        return (m * n * (nap - x) ** 2 * (2 - x) * (1 + x)
-                - z**2 * x * (1 - x) * (2 + h + (1 + 2 * h) * x * (1 - x)))
-    return float(optimize.brentq(f, 0.0, nap, xtol=1e-15))
-
-
-def _nap(a: np.ndarray, b: np.ndarray, z: float | None, tol: float = 0.0) -> Result:
-    """NAP with the unbiased SE (truncated as in SingleCaseES) and the Newcombe interval."""
-    q = _pair_scores(a, b, tol)
-    m, n = q.shape
-    nap = float(q.mean())
-    se = math.nan
-    if m >= 2 and n >= 2:
-        dev = q - nap
-        q1 = float((dev.sum(axis=1) ** 2).sum()) / (m * n**2)
-        q2 = float((dev.sum(axis=0) ** 2).sum()) / (m**2 * n)
-        x = float((dev**2).sum()) / (m * n)
-        trunc = 0.5 / (m * n)
-        p = min(max(nap, trunc), 1 - trunc)
-        var = (p * (1 - p) + n * q1 + m * q2 - 2 * x) / ((m - 1) * (n - 1))
-        se = math.sqrt(var) if var >= 0 else math.nan
-    if z is None:
-        return nap, se, math.nan, math.nan
-    # f is symmetric under (nap, x) -> (1 - nap, 1 - x), so the upper limit is a mirrored lower one.
-    return nap, se, _newcombe_lower(nap, m, n, z), 1 - _newcombe_lower(1 - nap, m, n, z)
-
-
-def _tau(a: np.ndarray, b: np.ndarray, z: float | None, tol: float = 0.0) -> Result:
-    nap, se, lo, hi = _nap(a, b, z, tol)
-    return 2 * nap - 1, 2 * se, 2 * lo - 1, 2 * hi - 1
-
-
-def _tau_u(a: np.ndarray, b: np.ndarray) -> Result:
-    m, n = len(a), len(b)
-    s_ab = np.sign(b[np.newaxis, :] - a[:, np.newaxis]).sum()
-    s_a = np.sign(a[np.newaxis, :] - a[:, np.newaxis])[np.triu_indices(m, k=1)].sum()
-    return float(s_ab - s_a) / (m * n), math.nan, math.nan, math.nan
-
-
-def _tau_bc(a: np.ndarray, b: np.ndarray, sign: int, z: float | None) -> Result:
-    """Tau on the residuals from a Theil-Sen line fitted to the (unoriented) baseline."""
-    m, n = len(a), len(b)
-    if m < 2:
-        return _NAN4
-    t_a = np.arange(1, m + 1, dtype=float)
-    t_b = np.arange(m + 1, m + n + 1, dtype=float)
-    i, j = np.triu_indices(m, k=1)
-    slope = float(np.median((a[j] - a[i]) / (t_a[j] - t_a[i])))
-    intercept = float(np.median(a - slope * t_a))
-    res_a = a - intercept - slope * t_a
-    res_b = b - intercept - slope * t_b
-    size = max(np.abs(a).max(), np.abs(b).max(), abs(intercept), abs(slope) * (m + n))
-    return _tau(sign * res_a, sign * res_b, z, tol=TIE_RTOL * size)
-
-
-def _pnd(a: np.ndarray, b: np.ndarray) -> Result:
-    return float(np.mean(b > a.max())), math.nan, math.nan, math.nan
-
-
-def _pem(a: np.ndarray, b: np.ndarray) -> Result:
-    med = np.median(a)
-    return float(np.mean((b > med) + 0.5 * (b == med))), math.nan, math.nan, math.nan
-
-
-def _pand(a: np.ndarray, b: np.ndarray) -> float:
-    """Largest share of points left after dropping the top of A and the bottom of B until
-    every kept A point is below every kept B point."""
-    m, n = len(a), len(b)
-    top_kept_a = np.r_[-np.inf, np.sort(a)]  # keeping the k lowest A points, k = 0..m
-    low_kept_b = np.r_[np.sort(b), np.inf]  # keeping B points from sorted index j on, j = 0..n
-    kept = np.arange(m + 1)[:, np.newaxis] + (n - np.arange(n + 1))[np.newaxis, :]
-    return float(kept[top_kept_a[:, np.newaxis] < low_kept_b[np.newaxis, :]].max()) / (m + n)
-
-
-def _ird(a: np.ndarray, b: np.ndarray) -> Result:
-    m, n = len(a), len(b)
-    return ((m + n) ** 2 * _pand(a, b) - m**2 - n**2) / (2 * m * n), math.nan, math.nan, math.nan
-
-
-def _smd(a: np.ndarray, b: np.ndarray, sign: int, bias_correct: bool, z: float | None) -> Result:
-    m, n = len(a), len(b)
-    df = m - 1
-    var_a = float(np.var(a, ddof=1)) if m > 1 else math.nan
-    var_b = float(np.var(b, ddof=1)) if n > 1 else math.nan
-    j = 1 - 3 / (4 * df - 1) if bias_correct else 1.0
-    if not var_a > 0 or j <= 0:  # no baseline spread, or m = 2 where Hedges' J is 0
-        return _NAN4
-    d = sign * j * (b.mean() - a.mean()) / math.sqrt(var_a)
-    se = j * math.sqrt(1 / m + var_b / (n * var_a) + d**2 / (2 * df))
-    if z is None:
-        return d, se, math.nan, math.nan
-    return d, se, d - z * se, d + z * se
 
 
 def _trunc_constant(scale: str, observation_length: float | None, intervals: float | None) -> float:
@@ -172,27 +57,22 @@ def _trunc_constant(scale: str, observation_length: float | None, intervals: flo
     return math.inf
 
 
-def _lrr(a: np.ndarray, b: np.ndarray, kind: Literal["d", "i"], improvement: Improvement,
-         scale: str, d_const: float, bias_correct: bool, z: float | None) -> Result:
-    ns = np.array([len(a), len(b)], dtype=float)
-    means = np.array([a.mean(), b.mean()])
-    var = np.array([np.var(x, ddof=1) if len(x) > 1 else math.nan for x in (a, b)])
-    against = (kind == "d") == (improvement == "increase")  # the index points against improvement
-    bounded = scale in ("percentage", "proportion")
-    if bounded and against:  # LRR of the complementary behaviour
-        means = (100.0 if scale == "percentage" else 1.0) - means
-    if d_const > 0:
-        means = np.maximum(1 / (2 * d_const * ns), means)
-        var = np.maximum(1 / (d_const**2 * ns**3), var)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_m = np.log(means) + (var / (2 * ns * means**2) if bias_correct else 0.0)
-        se = float(np.sqrt(np.sum(var / (ns * means**2))))
-    lrr = float(log_m[1] - log_m[0])
-    if against and not bounded:
-        lrr = -lrr
-    if z is None:
-        return lrr, se, math.nan, math.nan
-    return lrr, se, lrr - z * se, lrr + z * se
+def _options(improvement: str, confidence: float | None, metrics: Sequence[str] | None,
+             scale: str) -> tuple[list[str], float | None, str]:
+    """Validated metric names, normal quantile z (None without intervals) and scale name."""
+    if improvement not in ("increase", "decrease"):
+        raise ValueError(f"improvement must be 'increase' or 'decrease', not {improvement!r}")
+    scale_name = str(scale).lower()
+    if scale_name not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
+    names = list(METRICS if metrics is None else metrics)
+    unknown = [name for name in names if name not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {unknown}; choose from {', '.join(METRICS)}")
+    if confidence is not None and not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
+    z = None if confidence is None else float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return names, z, scale_name
 
 
 def _values(x: Any, name: str) -> np.ndarray:
@@ -283,14 +163,18 @@ def effect_sizes(
 
     1. When NAP is 1 (or 0) SingleCaseES's root finder stops at the spurious root x = 1 (x = 0)
        and reports the interval [1, 1] ([0, 0]); we return the interior root of the score
-       equation, e.g. [0.6143, 1] for NAP = 1 with m = 3, n = 7. All interval roots are solved to
-       1e-15, whereas R's ``uniroot`` default tolerance is about 1.2e-4, so the two agree on
-       interval limits only to about that tolerance (estimates and SEs agree to rounding).
+       equation, e.g. [0.6143, 1] for NAP = 1 with m = 3, n = 7. Interval roots are found by
+       bisection to full double precision, whereas R's ``uniroot`` default tolerance is about
+       1.2e-4, so the two agree on interval limits only to about that tolerance (estimates and
+       SEs agree to rounding).
     2. Tau-BC residuals within ``TIE_RTOL`` (1e-10) times the size of the data and the fitted
        line count as ties, so residuals that are equal in exact arithmetic tie regardless of
        floating-point noise (SingleCaseES compares them exactly).
     3. SMD is NaN, not +/-Inf or 0 with SE 0, when the baseline SD is 0 or m = 2 (where Hedges' J
-       is 0); NAP's SE (so Tau's and Tau-BC's) is NaN, not Inf, when m or n is 1.
+       is 0); NAP's SE (so Tau's and Tau-BC's) is NaN, not Inf, when m or n is 1. A baseline
+       whose values are all equal has SD exactly 0, even where floating-point noise in its mean
+       would make the computed SD tiny but positive (0.1, 0.1, 0.1 gives 1.7e-17), and an SMD
+       of about 1e16.
 
     References: Newcombe, R. G. (2006), Stat. Med. 25(4), 559-573; Parker, R. I. & Vannest, K. J.
     (2009), Behav. Ther. 40(4), 357-367; Parker, R. I., Vannest, K. J., Davis, J. L. & Sauber,
@@ -309,39 +193,13 @@ def effect_sizes(
     >>> print(es.loc["Tau_U"].round(4).tolist())
     [1.0182, nan, nan, nan]
     """
-    if improvement not in ("increase", "decrease"):
-        raise ValueError(f"improvement must be 'increase' or 'decrease', not {improvement!r}")
-    scale_name = str(scale).lower()
-    if scale_name not in SCALES:
-        raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
-    names = list(METRICS if metrics is None else metrics)
-    unknown = [name for name in names if name not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metric(s) {unknown}; choose from {', '.join(METRICS)}")
-    if confidence is not None and not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    z = None if confidence is None else float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    names, z, scale_name = _options(improvement, confidence, metrics, scale)
     a_raw, b_raw = _values(a, "A"), _values(b, "B")
-    sign = 1 if improvement == "increase" else -1
-    ya, yb = sign * a_raw, sign * b_raw
     d = _trunc_constant(scale_name, observation_length, intervals) if d_const is None else d_const
-
-    compute: dict[str, Callable[[], Result]] = {
-        "NAP": lambda: _nap(ya, yb, z),
-        "Tau": lambda: _tau(ya, yb, z),
-        "Tau_U": lambda: _tau_u(ya, yb),
-        "Tau_BC": lambda: _tau_bc(a_raw, b_raw, sign, z),
-        "PND": lambda: _pnd(ya, yb),
-        "PEM": lambda: _pem(ya, yb),
-        "PAND": lambda: (_pand(ya, yb), math.nan, math.nan, math.nan),
-        "IRD": lambda: _ird(ya, yb),
-        "SMD": lambda: _smd(a_raw, b_raw, sign, bias_correct, z),
-        "LRRd": lambda: _lrr(a_raw, b_raw, "d", improvement, scale_name, d, bias_correct, z),
-        "LRRi": lambda: _lrr(a_raw, b_raw, "i", improvement, scale_name, d, bias_correct, z),
-    }
-    rows = [compute[name]() for name in names]
-    return pd.DataFrame(rows, index=pd.Index(names, name="metric"), columns=RESULT_COLUMNS,
-                        dtype=float)
+    cases = Cases(a_raw[np.newaxis, :], b_raw[np.newaxis, :], improvement, z, scale_name, d,
+                   bias_correct)
+    return pd.DataFrame(cases.table(names)[0], index=pd.Index(names, name="metric"),
+                        columns=RESULT_COLUMNS, dtype=float)
 
 
 def phase_effect_sizes(
@@ -388,6 +246,10 @@ def phase_effect_sizes(
     ``phase_date`` that includes clients who never stretched): every index here needs a baseline
     to compare with, and the baseline SD, Theil-Sen trend and NAP variance need 2 points or more.
 
+    All clients are computed together with array operations, by the same code as
+    :func:`effect_sizes` (so each client's rows equal ``effect_sizes(a, b)`` on its own phases):
+    a few seconds for 10,000 clients with 120 days each.
+
     Examples
     --------
     >>> log = pd.DataFrame({
@@ -407,9 +269,9 @@ def phase_effect_sizes(
         if score not in IMPROVEMENT:
             raise ValueError(f"say whether improvement in {score!r} is an increase or decrease")
         improvement = IMPROVEMENT[score]
+    names, z, _ = _options(improvement, confidence, metrics, "count")
     if client is not None:
         log = log[log[C.CLIENT_ID] == client]
-    start = None if phase_date is None else pd.Timestamp(phase_date).normalize()
 
     day = log[C.DATE].dt.normalize()
     stretched = log[C.STRETCH].notna() & (log[C.STRETCH].astype("string").str.strip() != "")
@@ -418,20 +280,37 @@ def phase_effect_sizes(
     daily = (log.loc[scored, score].astype(float)
              .groupby([log.loc[scored, C.CLIENT_ID], day[scored]]).mean().round(DAILY_DECIMALS))
 
-    frames = []
-    for client_id, series in daily.groupby(level=0, sort=True):
-        cut = start if start is not None else first_stretch.get(client_id)
-        if cut is None or pd.isna(cut):
-            continue
-        dates = series.index.get_level_values(1)
-        a, b = series[dates < cut].to_numpy(), series[dates >= cut].to_numpy()
-        if len(a) < 2 or len(b) < 1:
-            continue
-        res = effect_sizes(a, b, improvement, confidence=confidence, metrics=metrics).reset_index()
-        res.insert(0, C.CLIENT_ID, client_id)
-        res["n_a"], res["n_b"] = len(a), len(b)
-        frames.append(res)
-    if not frames:
+    # One row per client and day, sorted: each client's A days come first, then its B days.
+    codes, clients = pd.factorize(daily.index.get_level_values(0))
+    dates = pd.Series(daily.index.get_level_values(1))
+    if phase_date is None:  # NaT for clients who never stretched: in neither phase
+        cut = first_stretch.reindex(clients).to_numpy()[codes]
+    else:
+        cut = pd.Timestamp(phase_date).normalize()
+    in_a, in_b = (dates < cut).to_numpy(), (dates >= cut).to_numpy()
+    m = np.bincount(codes[in_a], minlength=len(clients))
+    n = np.bincount(codes[in_b], minlength=len(clients))
+    keep = (m >= 2) & (n >= 1)
+    if not keep.any():
         empty = pd.DataFrame({col: pd.Series(dtype=float) for col in PHASE_COLUMNS})
         return empty.astype({C.CLIENT_ID: "str", "metric": "str", "n_a": int, "n_b": int})
-    return pd.concat(frames, ignore_index=True)[PHASE_COLUMNS]
+
+    # Pack the phases into NaN-padded matrices, one row per kept client: a day's column is its
+    # place among the client's days (minus m in phase B).
+    row = (np.cumsum(keep) - 1)[codes]
+    place = np.arange(len(codes)) - np.r_[0, np.cumsum(np.bincount(codes))][codes]
+    values = daily.to_numpy(dtype=float)
+    phases = []
+    for in_phase, skip, width in ((in_a, np.zeros_like(m), m), (in_b, m, n)):
+        take = in_phase & keep[codes]
+        matrix = np.full((int(keep.sum()), int(width[keep].max())), np.nan)
+        matrix[row[take], (place - skip[codes])[take]] = values[take]
+        phases.append(matrix)
+    res = Cases(*phases, improvement, z, "count", 1.0, True).table(names)
+
+    k = len(names)
+    table = pd.DataFrame(res.reshape(-1, 4), columns=RESULT_COLUMNS)
+    table.insert(0, C.CLIENT_ID, np.asarray(clients)[keep].repeat(k))
+    table.insert(1, "metric", np.tile(np.array(names, dtype=object), int(keep.sum())))
+    table["n_a"], table["n_b"] = m[keep].repeat(k), n[keep].repeat(k)
+    return table[PHASE_COLUMNS]
