@@ -4,16 +4,19 @@ Source: ``shared/seed/back-stretches-guide.txt`` ("The Best Back Stretches", Cat
 Stretch) for names, target areas and how each is done. Dose guidance: American College of Sports
 Medicine, *ACSM's Guidelines for Exercise Testing and Prescription*, 11th ed. (2021), flexibility
 exercise: static holds of 10-30 s (30-60 s may benefit older adults), 2-4 repetitions of each
-stretch, >= 2-3 days a week with daily most effective. Dynamic mobility moves (Cat-Cow, Pelvic
-Tilts) and strengthening moves (Bridge) are dosed in repetitions, not hold time.
+stretch, >= 2-3 days a week with daily most effective (:data:`FREQUENCY_GUIDANCE`). Dynamic
+mobility moves (Cat-Cow, Pelvic Tilts) and strengthening moves (Bridge) are dosed in repetitions,
+not hold time.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 STATIC = "static"
@@ -74,6 +77,31 @@ DOSE_GUIDANCE: dict[str, dict[str, float | None]] = {
     STRENGTH: {"hold_min": None, "hold_max": None, "reps_min": 8, "reps_max": 15},
 }
 
+#: How often to stretch, in session days a week. ACSM (11th ed., flexibility): at least 2-3 days a
+#: week, daily being most effective; the guide ("Consistency Over Intensity: regular, moderate
+#: stretching is more beneficial than infrequent, intense sessions"; "schedule a specific time each
+#: day for stretching") asks for daily. ``minimum`` and ``recommended`` are the two ends of ACSM's
+#: "2-3", ``best`` is daily (also the default prescription of the consistency metrics).
+FREQUENCY_GUIDANCE: dict[str, float] = {"minimum": 2.0, "recommended": 3.0, "best": 7.0}
+
+
+def frequency_band(sessions_per_week: float | np.ndarray | pd.Series) -> np.ndarray:
+    """Where a weekly frequency sits against :data:`FREQUENCY_GUIDANCE`.
+
+    ``"below"`` (fewer than 2 a week), ``"minimum"`` (2 to under 3), ``"recommended"`` (3 to under
+    7) or ``"daily"`` (7); NaN stays ``None``.
+
+    Examples
+    --------
+    >>> frequency_band([1, 2, 2.5, 3, 6.9, 7, float("nan")]).tolist()
+    ['below', 'minimum', 'minimum', 'recommended', 'recommended', 'daily', None]
+    """
+    value = np.asarray(sessions_per_week, dtype=float)
+    g = FREQUENCY_GUIDANCE
+    band = np.select([value >= g["best"], value >= g["recommended"], value >= g["minimum"], value >= 0],
+                     ["daily", "recommended", "minimum", "below"], default="")
+    return np.where(np.isnan(value), None, band).astype(object)
+
 
 def _key(name: str) -> str:
     """Reduce a stretch name to a comparison key: case, accents, apostrophes, hyphens, 'stretch'."""
@@ -119,9 +147,9 @@ def normalise_names(names: pd.Series) -> tuple[pd.Series, pd.Series]:
     of non-empty names that are not in the catalog.
     """
     text = names.astype("string").str.strip()
-    uniques = text.dropna().unique()
-    mapping = {u: canonical_name(u) for u in uniques}
-    mapped = text.map(lambda v: mapping.get(v) if v is not pd.NA else None, na_action="ignore")
+    codes, uniques = pd.factorize(text)  # one catalog lookup per distinct name, not per row
+    canonical = np.array([*(canonical_name(u) for u in uniques), None], dtype=object)
+    mapped = pd.Series(canonical[codes], index=text.index, dtype=object)
     known = mapped.notna()
     out = text.where(~known, mapped).astype("string")
     out = out.mask(out == "")
@@ -163,19 +191,63 @@ SECONDS_PER_REP = 4.0
 
 
 def areas_table() -> pd.DataFrame:
-    """Tidy (stretch, area) pairs for every catalog stretch."""
+    """Tidy (stretch, area) pairs for every catalog stretch.
+
+    Examples
+    --------
+    >>> areas_table().query("stretch == 'Butterfly Stretch'")["area"].tolist()
+    ['hips', 'inner thighs']
+    """
     return pd.DataFrame([(s.name, a) for s in STRETCHES for a in s.areas], columns=["stretch", "area"])
+
+
+#: Every target area of the catalog, sorted; bit ``i`` of an :func:`area_bits` mask is ``AREAS[i]``.
+AREAS: tuple[str, ...] = tuple(sorted({a for s in STRETCHES for a in s.areas}))
+
+
+def area_bits(names: Iterable[object]) -> np.ndarray:
+    """Per stretch name, an int64 bit mask of its target areas (bit i = :data:`AREAS` [i]; 0 unknown).
+
+    Examples
+    --------
+    >>> mask = area_bits(["Butterfly Stretch", "Handstand"])
+    >>> [[a for i, a in enumerate(AREAS) if m >> i & 1] for m in mask.tolist()]
+    [['hips', 'inner thighs'], []]
+    """
+    bit = {a: 1 << i for i, a in enumerate(AREAS)}
+    masks = [sum(bit[a] for a in areas_of(str(n))) for n in names]  # one lookup per distinct name
+    return np.array(masks, dtype=np.int64)
+
+
+def seconds_from(hold: np.ndarray, reps: np.ndarray) -> np.ndarray:
+    """:func:`seconds_stretched` on float arrays (NaN = not logged).
+
+    Examples
+    --------
+    >>> seconds_from(np.array([30.0, np.nan, np.nan]), np.array([2.0, 10.0, np.nan])).tolist()
+    [60.0, 40.0, 0.0]
+    """
+    per_rep = np.where(np.isnan(hold), SECONDS_PER_REP, hold)
+    times = np.where(np.isnan(reps), 1.0, reps)
+    return np.where(np.isnan(hold) & np.isnan(reps), 0.0, per_rep * times)
 
 
 def seconds_stretched(log: pd.DataFrame) -> pd.Series:
     """Seconds of stretching per row: hold x reps; reps x :data:`SECONDS_PER_REP` without a hold.
+
+    A row with neither counts 0; a missing ``hold_s`` or ``reps`` column reads as not logged.
 
     Examples
     --------
     >>> rows = pd.DataFrame({"hold_s": [30.0, float("nan")], "reps": pd.array([2, 10], dtype="Int64")})
     >>> seconds_stretched(rows).tolist()
     [60.0, 40.0]
+    >>> seconds_stretched(pd.DataFrame({"hold_s": [30.0]})).tolist()
+    [30.0]
     """
-    reps = log["reps"].astype("Float64").fillna(1).astype(float)
-    hold = log["hold_s"].astype(float)
-    return (hold.fillna(SECONDS_PER_REP) * reps).where(hold.notna() | log["reps"].notna(), 0.0)
+    def floats(column: str) -> np.ndarray:
+        if column not in log:
+            return np.full(len(log), np.nan)
+        return log[column].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+
+    return pd.Series(seconds_from(floats("hold_s"), floats("reps")), index=log.index, dtype=np.float64)

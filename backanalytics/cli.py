@@ -116,13 +116,21 @@ def main() -> None:  # pragma: no cover - console entry point wrapper
 
 
 def read_prescription(value: str | None) -> float | pd.DataFrame | None:
-    """--prescription: a number of sessions per week, or a CSV with client_id, sessions_per_week."""
+    """--prescription: session days per week (more than 0, at most 7), or a CSV with client_id,
+    sessions_per_week [, start, stretches]; anything else exits 2 with one line."""
+    from backanalytics.metrics.periods import prescription_for, sessions_per_week_problem
+
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        pass
+        number = None
+    if number is not None:
+        problem = sessions_per_week_problem(number)
+        if problem:
+            raise fail(f"--prescription {value}: {problem}")
+        return number
     path = Path(value)
     if not path.exists():
         raise fail(f"--prescription {value!r} is neither a number of sessions per week nor a file")
@@ -133,6 +141,10 @@ def read_prescription(value: str | None) -> float | pd.DataFrame | None:
     missing = {C.CLIENT_ID, "sessions_per_week"} - set(table.columns)
     if missing:
         raise fail(f"{path.name}: prescription needs column(s) {', '.join(sorted(missing))}")
+    try:
+        prescription_for(pd.Index(table[C.CLIENT_ID].astype(str).unique(), name=C.CLIENT_ID), table)
+    except (ValueError, TypeError) as exc:
+        raise fail(f"{path.name}: {exc}") from None
     return table
 
 
@@ -163,16 +175,18 @@ def summary_cmd(
     rx = read_prescription(prescription)
     report = read_or_exit(file)
     log = report.valid
-    if client is not None:
-        log = log[log[C.CLIENT_ID] == client]
-        if log.empty:
-            raise fail(f"no client {client!r} in {file.name}")
     if log.empty:
         raise fail(f"{file.name}: no valid rows to summarise")
+    if client is not None and not (log[C.CLIENT_ID] == client).any():
+        raise fail(f"no client {client!r} in {file.name}")
     try:
+        # The whole log, then the client: as_of defaults to the log's last day, not the client's,
+        # so a client who stopped logging shows the days since they stopped.
         table = consistency(log, prescription=rx, as_of=as_of)
     except ValueError as exc:
         raise fail(str(exc)) from None
+    if client is not None:
+        table = table.loc[[client]]
     if not all_columns:
         table = table[SUMMARY_COLUMNS]
     if fmt == "csv":
@@ -190,7 +204,42 @@ def summary_cmd(
         typer.echo(shown.round(1).to_string())
 
 
-IMPORTERS = ("loop", "apple-health", "fhir")
+#: Skipped or rejected records ``import`` lists one by one before it only counts the rest.
+IMPORT_LISTED = 50
+
+
+def parse_habit_map(items: list[str] | None, kind: str) -> dict[str, list[str]]:
+    """``--map HABIT=STRETCH[;STRETCH...]`` options -> {habit: [stretches]}; exit 2 when malformed."""
+    habit_map: dict[str, list[str]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise fail(f"--map {item!r}: write it as HABIT=STRETCH[;STRETCH...]")
+        habit, stretches = item.split("=", 1)
+        habit_map[habit.strip()] = [s.strip() for s in stretches.split(";") if s.strip()]
+    if habit_map and kind != "loop":
+        raise fail("--map is only for the Loop importer")
+    return habit_map
+
+
+def echo_listed(table: pd.DataFrame, verb: str) -> None:
+    """One line per skipped / rejected record (source, record, reason), then a count of the rest."""
+    for row in table.head(IMPORT_LISTED).itertuples(index=False):
+        where = f"{row.source} {row.record}" if verb == "rejected" else row.record
+        typer.echo(f"  {verb} {where}: {row.reason}")
+    if len(table) > IMPORT_LISTED:
+        typer.echo(f"  ... and {len(table) - IMPORT_LISTED} more {verb} records")
+
+
+def write_imported(table: pd.DataFrame, out: Path) -> None:
+    """Write the imported canonical log (dates as YYYY-MM-DD, formulas neutralised); exit 2 on failure."""
+    from backanalytics.report.safety import atomic_path, safe_frame
+
+    table = table.assign(**{C.DATE: table[C.DATE].dt.strftime("%Y-%m-%d")})
+    try:
+        with atomic_path(out) as tmp:
+            safe_frame(table).to_csv(tmp, index=False)
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
 @app.command("import")
@@ -202,9 +251,14 @@ def import_cmd(
     mapping: Annotated[list[str] | None, typer.Option(
         "--map", help="Loop only: HABIT=STRETCH[;STRETCH...], e.g. --map 'Morning stretches=Cat-Cow;Cobra'. "
         "Repeat for several habits.")] = None,
-    skipped: Annotated[Path | None, typer.Option("--skipped", help="Write what was skipped, and why, here.")] = None,
+    skipped: Annotated[Path | None, typer.Option(
+        "--skipped", help="Write what was skipped or rejected, and why, here.")] = None,
 ) -> None:
     """Import another app's export into the canonical log (then validated like any other input).
+
+    Rows that fail validation are listed with their reason, left out of OUT.csv and added to
+    --skipped. Exit code 0: every imported row is valid (or there was nothing to import: OUT.csv
+    then has the header only); 1: some imported rows were rejected; 2: the export is unusable.
 
     Examples:
 
@@ -212,55 +266,51 @@ def import_cmd(
 
       backanalytics import apple-health export.zip --client anna -o anna.csv
 
-      backanalytics import fhir observations.ndjson -o pain.csv
+      backanalytics import fhir observations.ndjson -o pain.csv --skipped pain-skipped.csv
     """
+    import warnings
+
+    from backanalytics.importers import IMPORTERS, canonical_frame, run_importer
     from backanalytics.report.safety import atomic_path, safe_frame
 
     if kind not in IMPORTERS:
         raise fail(f"unknown importer {kind!r}; use one of {', '.join(IMPORTERS)}")
     if not src.exists():
         raise fail(f"{src}: no such file or folder")
-    habit_map: dict[str, list[str]] = {}
-    for item in mapping or []:
-        if "=" not in item:
-            raise fail(f"--map {item!r}: write it as HABIT=STRETCH[;STRETCH...]")
-        habit, stretches = item.split("=", 1)
-        habit_map[habit.strip()] = [s.strip() for s in stretches.split(";") if s.strip()]
-    if habit_map and kind != "loop":
-        raise fail("--map is only for the Loop importer")
-    try:
-        if kind == "loop":
-            from backanalytics.importers.loop import import_loop
-
-            result = import_loop(src, mapping=habit_map or None, client_id=client or "me")
-        elif kind == "apple-health":
-            from backanalytics.importers.apple_health import import_apple_health
-
-            result = import_apple_health(src, client_id=client or "me")
-        else:
-            from backanalytics.importers.fhir import import_fhir
-
-            result = import_fhir(src, client_id=client)
-    except (ValueError, OSError, KeyError) as exc:
-        raise fail(f"{src.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    habit_map = parse_habit_map(mapping, kind)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            result = run_importer(kind, src, client_id=client, mapping=habit_map or None)
+        except (ValueError, OSError, KeyError) as exc:
+            raise fail(f"{src.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    for warning in caught:  # e.g. "mapping names no habit": one plain line, not a source line
+        typer.echo(f"warning: {(str(warning.message).splitlines() or [''])[0]}", err=True)
     typer.echo(result.summary())
-    for row in result.skipped.head(50).itertuples(index=False):
-        typer.echo(f"  skipped {row.record}: {row.reason}")
-    if len(result.skipped) > 50:
-        typer.echo(f"  ... and {len(result.skipped) - 50} more skipped records")
+    echo_listed(result.skipped, "skipped")
+    valid, rejected = canonical_frame([]), result.skipped.iloc[0:0]
     if result.log.empty:
         typer.echo("nothing to import")
     else:
         report = validate(result.log)
         typer.echo(report.summary().replace("log:", "validated:"))
-        if out is not None:
-            table = report.valid.assign(**{C.DATE: report.valid[C.DATE].dt.strftime("%Y-%m-%d")})
-            with atomic_path(out) as tmp:
-                safe_frame(table).to_csv(tmp, index=False)
-            typer.echo(f"wrote {len(table)} rows to {out}")
+        valid, rejected = report.valid, result.rejections(report.failures)
+        echo_listed(rejected, "rejected")
+    if out is not None:
+        write_imported(valid, out)
+        detail = " (header only: nothing to import)" if result.log.empty else (
+            f" ({len(rejected)} rejected rows left out)" if len(rejected) else "")
+        typer.echo(f"wrote {len(valid)} rows to {out}{detail}")
     if skipped is not None:
-        with atomic_path(skipped) as tmp:
-            safe_frame(result.skipped).to_csv(tmp, index=False)
+        table = pd.concat([result.skipped, rejected.assign(reason="rejected by validation: " + rejected["reason"])],
+                          ignore_index=True)
+        try:
+            with atomic_path(skipped) as tmp:
+                safe_frame(table).to_csv(tmp, index=False)
+        except OSError as exc:
+            raise fail(f"cannot write {skipped}: {exc.strerror or exc}") from None
+        typer.echo(f"skipped and rejected records written to {skipped}")
+    raise typer.Exit(1 if len(rejected) else 0)
 
 
 REPORT_FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}

@@ -79,6 +79,22 @@ def _story_arrays(stories: np.ndarray, days: int, dow: np.ndarray, rng: np.rando
     return p, pain, after, log_p, flex_gain
 
 
+def _sides(one_sided: np.ndarray, draw: np.ndarray) -> np.ndarray:
+    """Side per row: a one-sided stretch is logged for both sides 80% of the time, else one side
+    (left or right, equally often); other stretches have no side.
+
+    ``draw`` is one uniform number per row (a single draw, so the rest of the log does not depend
+    on how sides are split).
+
+    Examples
+    --------
+    >>> _sides(np.array([True, True, True, False]), np.array([0.1, 0.85, 0.95, 0.5])).tolist()
+    ['both', 'left', 'right', None]
+    """
+    side = np.select([draw < 0.8, draw < 0.9], ["both", "left"], "right")
+    return np.where(one_sided, side, None)
+
+
 def generate_log(n_clients: int = 9, days: int = 98, seed: int = 7,
                  end: str | pd.Timestamp = "2026-11-15", stories: list[str] | None = None,
                  with_notes: bool = True) -> pd.DataFrame:
@@ -163,7 +179,7 @@ def generate_log(n_clients: int = 9, days: int = 98, seed: int = 7,
     reps = np.where(kind == catalog.STATIC, rng.integers(2, 5, n_rows),
                     np.where(kind == "", -1, rng.integers(6, 14, n_rows)))
     uni = np.isin(stretch, list(UNILATERAL))
-    side = np.where(uni, np.where(rng.random(n_rows) < 0.8, "both", "left"), None)
+    side = _sides(uni, rng.random(n_rows))
     first_row = pos == 0  # scores go on the day's first row
     pain_col = np.where(first_row & score_day[row_c, row_d], pain[row_c, row_d], np.nan)
     after_col = np.where(first_row & is_stretch & (rng.random(n_rows) < 0.7),

@@ -44,3 +44,32 @@ def test_kinds_and_dose_guidance():
     assert table.loc["Bridge Pose", "kind"] == "strength"
     assert (table.loc["Hamstring Stretch", ["hold_min", "hold_max"]] == [10, 30]).all()
     assert "inner thighs" in table.loc["Butterfly Stretch", "areas"]
+
+
+def test_frequency_guidance_is_acsm_two_to_three_days_daily_best():
+    from backanalytics.catalog import FREQUENCY_GUIDANCE, frequency_band
+
+    assert FREQUENCY_GUIDANCE == {"minimum": 2.0, "recommended": 3.0, "best": 7.0}
+    assert frequency_band([1, 2, 3, 5, 7]).tolist() == ["below", "minimum", "recommended", "recommended", "daily"]
+
+
+def test_area_bits_and_seconds_from_arrays():
+    import numpy as np
+
+    from backanalytics.catalog import AREAS, area_bits, seconds_from, seconds_stretched
+
+    assert list(AREAS) == sorted(AREAS) and "lower back" in AREAS
+    (mask,) = area_bits(["Hamstring Stretch"])  # hamstrings, lower back
+    assert [a for i, a in enumerate(AREAS) if mask >> i & 1] == ["hamstrings", "lower back"]
+    # 30 s x 2 reps = 60 s; 10 reps without a hold at 4 s a rep = 40 s; a hold without reps = 1 rep
+    assert seconds_from(np.array([30.0, np.nan, 25.0]), np.array([2.0, 10.0, np.nan])).tolist() == [60.0, 40.0, 25.0]
+    assert seconds_stretched(pd.DataFrame({"reps": [10]})).tolist() == [40.0]  # no hold_s column
+
+
+def test_module_examples_run():
+    import doctest
+
+    from backanalytics import catalog
+
+    result = doctest.testmod(catalog, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

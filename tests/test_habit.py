@@ -396,3 +396,44 @@ def test_many_clients_is_fast():
     out = habit_scores(done, rng.integers(1, 8, n_clients), 7)
     assert out.shape == (n_clients, n_days)
     assert time.perf_counter() - start < 10
+
+
+# ------------------------------------------------------------ per-client targets, tolerant input
+
+
+def test_per_client_targets_are_converted_once_per_distinct_value(monkeypatch):
+    calls = []
+    convert = habit.sessions_per_week_to_frequency
+
+    def counting(value):
+        calls.append(value)
+        return convert(value)
+
+    monkeypatch.setattr(habit, "sessions_per_week_to_frequency", counting)
+    clients = [f"c{i:03d}" for i in range(300)]
+    log = pd.DataFrame({"client_id": clients, "date": "2024-01-01", "stretch": "Cat-Cow"})
+    targets = pd.Series([3.0 if i % 2 else 7.0 for i in range(300)], index=clients)
+    got = habit_strength(log, targets)
+    assert sorted(calls) == [3.0, 7.0]  # one conversion per distinct target, not one per client
+    # one session from scratch: 1 - m with m = 0.5 ** (sqrt(f) / 13); 3 a week scores 1/6 of the
+    # doubled window (6 in 14 days) on day one
+    m3 = 0.5 ** (np.sqrt(3 / 7) / 13)
+    assert got["c000"] == pytest.approx(1 - M_DAILY)
+    assert got["c001"] == pytest.approx((1 - m3) / 6)
+    assert habit.frequencies_of(np.array([3.0, 7.0, 3.0, 2.5]))[1].tolist() == [7, 1, 7, 14]
+
+
+def test_impossible_targets_get_a_plain_message():
+    log = make_log([("a", "2024-01-01", "Cat-Cow", False)])
+    for target in (14, pd.Series({"a": 14.0})):
+        with pytest.raises(ValueError, match="at most 7") as err:
+            habit_strength(log, target)
+        assert "np.float64" not in str(err.value) and "got 14" in str(err.value)
+
+
+def test_log_without_stretch_or_rest_columns():
+    only_dates = pd.DataFrame({"client_id": ["a", "b"], "date": ["2024-01-01", "2024-01-02"]})
+    assert habit_strength(only_dates).to_dict() == {"a": 0.0, "b": 0.0}  # no stretch column: no session
+    assert habit_strength_series(only_dates).empty
+    with pytest.raises(KeyError, match="client_id"):
+        habit_strength(pd.DataFrame({"date": ["2024-01-01"], "stretch": ["Cat-Cow"]}))

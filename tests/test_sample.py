@@ -45,3 +45,22 @@ def test_generator_is_seeded():
     a, b = generate_log(n_clients=20, days=30, seed=3), generate_log(n_clients=20, days=30, seed=3)
     pd.testing.assert_frame_equal(a, b)
     assert not generate_log(n_clients=20, days=30, seed=4).equals(a)
+
+
+def test_one_sided_stretches_are_logged_left_right_or_both(sample_log):
+    from backanalytics.sample import UNILATERAL
+
+    one_sided = sample_log["stretch"].isin(UNILATERAL)
+    sides = sample_log.loc[one_sided, "side"].astype(str).value_counts()
+    assert sides["left"] > 0 and sides["right"] > 0  # one side at a time, either side
+    assert sides["both"] > sides["left"] + sides["right"]  # mostly both sides in one entry
+    assert sample_log.loc[~one_sided, "side"].isna().all()
+
+
+def test_module_examples_run():
+    import doctest
+
+    from backanalytics import sample
+
+    result = doctest.testmod(sample, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

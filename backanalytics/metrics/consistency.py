@@ -1,14 +1,19 @@
 """Consistency: adherence to a prescription, streaks, habit strength, gaps and regularity.
 
 The guide's core advice is "consistency over intensity". Every function here works on all clients
-at once (sorted arrays and grouped aggregations, no Python loop over clients).
+at once: ``client_id`` is factorised once into integer codes (:func:`~backanalytics.metrics.periods.log_arrays`)
+and every metric is a ``bincount`` / sorted-array reduction over those codes, with no Python loop
+over clients.
 
 Definitions
 -----------
 session day
-    a date with at least one stretch logged (score-only rows do not count).
+    a date with at least one stretch logged (score-only rows and planned rest days do not count).
 period
     from the client's first session day (or the prescription start) to ``as_of``, inclusive.
+prescription
+    session days a week, more than 0 and at most 7 (default 7, daily): a day counts once however
+    many sessions it holds, so a twice-daily plan is measured as daily.
 adherence
     ``active_days / (days * sessions_per_week / 7)``; not capped, so over-doing shows as > 1.
     ``adherent`` means adherence >= 0.8, the usual home-exercise-programme threshold.
@@ -16,69 +21,244 @@ adherence
 streaks
     for a daily prescription, runs of consecutive session days (a planned rest day bridges a run
     without adding to it); ``current_streak`` is the run ending on ``as_of`` or the day before.
-    Below daily, runs of consecutive ISO weeks (Monday-Sunday) meeting the weekly target; the
-    current week counts once it is met. ``streak_unit`` says which.
+    Below daily, runs of consecutive ISO weeks (Monday-Sunday) meeting the weekly target: the
+    week in progress on ``as_of`` counts once it is met and is ignored until then; a week that has
+    ended (``as_of`` on or after its Sunday) unmet breaks the run. ``streak_unit`` says which.
+gaps
+    ``days_since_last`` = days from the last session day to ``as_of``; ``longest_gap_days`` = the
+    longest run of days in the period without a session, counting the days from the period's start
+    to the first session and from the last session to ``as_of`` (NaN without any session).
 habit_strength
     Loop Habit Tracker's score (see :mod:`backanalytics.metrics.habit`).
+
+Only ``client_id`` and ``date`` are required: a missing optional column (``stretch``, ``hold_s``,
+``reps``, ``planned_rest``...) reads as empty.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from backanalytics import catalog
 from backanalytics import columns as C
-from backanalytics.metrics.dose import dose_summary
-from backanalytics.metrics.habit import habit_strength
+from backanalytics.metrics.dose import dose_arrays
+from backanalytics.metrics.habit import frequencies_of, strength_from_days
 from backanalytics.metrics.periods import (
-    periods,
-    prescription_table,
+    NO_DAY,
+    LogArrays,
+    PairKeys,
+    all_session_keys,
+    first_of_groups,
+    group_bounds,
+    log_arrays,
+    periods_of,
+    prescription_for,
     resolve_as_of,
-    session_days,
 )
 from backanalytics.thresholds import THRESHOLDS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def _done_columns(log: pd.DataFrame) -> list[str]:
-    """Columns of stretch rows the dose and variety metrics read (filtering only these is cheaper)."""
-    return [c for c in (C.CLIENT_ID, C.DATE, C.STRETCH, C.HOLD_S, C.REPS) if c in log]
+@dataclass(frozen=True)
+class _Setup:
+    """One analysis: the log as arrays, the prescription and periods, and per-client day numbers."""
+
+    arrays: LogArrays
+    rx: pd.DataFrame
+    per: pd.DataFrame
+    as_of: pd.Timestamp
+    today: int  # as_of as a day number
+    start: np.ndarray  # period start per client (day number)
+    spw: np.ndarray  # sessions per week per client
+    keys: PairKeys  # (client, day) keys
+    all_sessions: np.ndarray  # sorted keys of every session day, whatever the date
+
+    @property
+    def n(self) -> int:
+        """Number of clients."""
+        return self.arrays.n
+
+    @property
+    def days(self) -> np.ndarray:
+        """Days in the period per client."""
+        return self.per["days"].to_numpy()
 
 
-def _runs(client: np.ndarray, day: np.ndarray, counts: np.ndarray) -> pd.DataFrame:
-    """Runs of consecutive integer ``day`` values per client; length = sum of ``counts`` in the run."""
+def _setup(log: pd.DataFrame, prescription: float | pd.DataFrame | None, as_of: object | None) -> _Setup:
+    """Read the log once (client_id factorised), resolve as_of, the prescription and the periods."""
+    as_of = resolve_as_of(log, as_of)
+    arrays = log_arrays(log)
+    rx = prescription_for(arrays.clients, prescription)
+    keys = PairKeys.covering(arrays.day)
+    all_sessions = all_session_keys(arrays, keys)
+    first_session = first_of_groups(*keys.decode(all_sessions), arrays.n)
+    per = periods_of(arrays, rx, as_of, first_session)
+    start = per["start"].to_numpy(dtype="datetime64[ns]")
+    start_day = np.where(np.isnat(start), NO_DAY, start.astype("datetime64[D]").view(np.int64))
+    return _Setup(arrays, rx, per, as_of, int(np.datetime64(as_of, "D").astype(np.int64)), start_day,
+                  rx["sessions_per_week"].to_numpy(dtype=np.float64), keys, all_sessions)
+
+
+def _session_days(s: _Setup) -> np.ndarray:
+    """Sorted keys of the distinct session days inside each client's period."""
+    client, day = s.keys.decode(s.all_sessions)
+    return s.all_sessions[(day <= s.today) & (day >= s.start[client])]
+
+
+def _habit_strength(s: _Setup) -> np.ndarray:
+    """Loop habit strength on as_of per client (every session up to as_of counts, rest days skip)."""
+    client, day = s.keys.decode(s.all_sessions)
+    upto = day <= s.today
+    a = s.arrays
+    rest = a.rest & (a.day <= s.today)
+    return strength_from_days(s.n, client[upto], day[upto], a.client[rest], a.day[rest], s.today,
+                              *frequencies_of(s.spw))[1]
+
+
+def _runs(client: np.ndarray, day: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of consecutive integer ``day`` values per client (sorted input): (client, last day, length).
+
+    A run's length is the sum of ``counts`` over its days.
+    """
     if len(day) == 0:
-        return pd.DataFrame({C.CLIENT_ID: [], "end": [], "length": []})
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     new = np.ones(len(day), dtype=bool)
     new[1:] = (client[1:] != client[:-1]) | (day[1:] - day[:-1] != 1)
     run_id = np.cumsum(new) - 1
-    length = np.bincount(run_id, weights=counts).astype(int)
-    end = np.full(run_id.max() + 1, 0, dtype=np.int64)
-    end[run_id] = day  # last assignment wins: the run's last day
-    return pd.DataFrame({C.CLIENT_ID: client[new], "end": end, "length": length})
+    length = np.bincount(run_id, weights=counts).astype(np.int64)
+    last = np.append(new[1:], True)
+    return client[new], day[last], length
 
 
-def _daily_streaks(log: pd.DataFrame, sessions: pd.DataFrame, as_of: pd.Timestamp,
-                   per: pd.DataFrame) -> pd.DataFrame:
-    rest = log.loc[log[C.PLANNED_REST] & log[C.STRETCH].isna() & (log[C.DATE] <= as_of),
-                   [C.CLIENT_ID, C.DATE]].drop_duplicates()
-    rest = rest.merge(per["start"].reset_index(), on=C.CLIENT_ID)
-    rest = rest[rest[C.DATE] >= rest["start"]]
-    covered = pd.concat([sessions[[C.CLIENT_ID, C.DATE]].assign(n=1),
-                         rest[[C.CLIENT_ID, C.DATE]].assign(n=0)])
-    covered = covered.groupby([C.CLIENT_ID, C.DATE], as_index=False)["n"].max()
-    covered = covered.sort_values([C.CLIENT_ID, C.DATE])
-    day = covered[C.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
-    runs = _runs(covered[C.CLIENT_ID].to_numpy(), day, covered["n"].to_numpy())
-    today = np.datetime64(as_of, "D").astype(np.int64)
-    longest = runs.groupby(C.CLIENT_ID)["length"].max()
-    last = runs.groupby(C.CLIENT_ID).tail(1).set_index(C.CLIENT_ID)
-    current = last["length"].where(last["end"] >= today - 1, 0)
-    return pd.DataFrame({"longest_streak": longest, "current_streak": current})
+def _group_max(codes: np.ndarray, values: np.ndarray, n: int, empty: float) -> np.ndarray:
+    """Maximum of ``values`` per code 0..n-1 for codes sorted ascending (``empty`` for no values)."""
+    out = np.full(n, empty, dtype=np.float64)
+    counts, first = group_bounds(codes, n)
+    has = counts > 0
+    if has.any():
+        out[has] = np.maximum.reduceat(values, first[has])
+    return out
+
+
+def _last_of_runs(run_client: np.ndarray, end: np.ndarray, length: np.ndarray, n: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per client: (has a run, last run's end, last run's length); runs sorted by client."""
+    counts, first = group_bounds(run_client, n)
+    has = counts > 0
+    last = np.where(has, first + counts - 1, 0)
+    if len(end) == 0:
+        return has, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    return has, end[last], length[last]
+
+
+def _streaks_from_runs(run_client: np.ndarray, end: np.ndarray, length: np.ndarray, n: int,
+                       current_if: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(longest, current) per client; the last run is current where ``current_if(end)`` holds."""
+    longest = _group_max(run_client, length, n, 0).astype(np.int64)
+    has, last_end, last_length = _last_of_runs(run_client, end, length, n)
+    current = np.where(has & current_if(last_end), last_length, 0)
+    return longest, current.astype(np.int64)
+
+
+def _insert_sorted(keys: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge sorted distinct ``extra`` keys into sorted distinct ``keys``; True marks the original ones."""
+    pos = np.searchsorted(keys, extra)
+    found = (pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == extra) if len(keys) else np.zeros(
+        len(extra), dtype=bool)
+    extra, pos = extra[~found], pos[~found]
+    merged = np.insert(keys, pos, extra)
+    original = np.insert(np.ones(len(keys), dtype=bool), pos, False)
+    return merged, original
+
+
+def _daily_streaks(s: _Setup, sessions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of session days; a planned rest day (in the period, no stretch) bridges a run, adding 0."""
+    a, keys = s.arrays, s.keys
+    sel = a.rest & (a.stretch < 0) & (a.day <= s.today)
+    client, day = a.client[sel], a.day[sel]
+    inside = day >= s.start[client]
+    rest = keys.unique(keys.encode(client[inside], day[inside]), s.n)
+    covered, is_session = _insert_sorted(sessions, rest)
+    client, day = keys.decode(covered)
+    runs = _runs(client, day, is_session.astype(np.float64))
+    return _streaks_from_runs(*runs, s.n, lambda end: end >= s.today - 1)
+
+
+@dataclass(frozen=True)
+class _Weeks:
+    """The ISO weeks of every selected client's period, client after client (one entry per week)."""
+
+    client: np.ndarray
+    monday: np.ndarray
+    days: np.ndarray  # days of the week inside the period
+    complete: np.ndarray  # the week has ended by as_of
+    target_days: np.ndarray  # days from the start (or Monday) to Sunday
+    first_monday: np.ndarray  # per client
+    offset: np.ndarray  # per client: position of its first week (-1 when it has none)
+    n_weeks: np.ndarray  # per client
+
+    def position(self, client: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The week entry of each (client, day) and whether it falls in one of the client's weeks."""
+        week = (day - self.first_monday[client]) // 7
+        valid = (self.offset[client] >= 0) & (week >= 0) & (week < self.n_weeks[client])
+        return np.where(valid, self.offset[client] + week, 0), valid
+
+
+def _week_grid(s: _Setup, select: np.ndarray | None = None) -> _Weeks:
+    """Expand each client's period into its ISO weeks (a vectorised repeat, no loop)."""
+    chosen = s.days > 0 if select is None else (s.days > 0) & select
+    idx = np.flatnonzero(chosen)
+    start = s.start[idx]
+    monday0 = start - (start + 3) % 7  # 1970-01-01 was a Thursday
+    n_weeks = (s.today - monday0) // 7 + 1
+    first = np.cumsum(n_weeks) - n_weeks
+    client = np.repeat(idx, n_weeks)
+    monday = np.repeat(monday0, n_weeks) + 7 * (np.arange(n_weeks.sum()) - np.repeat(first, n_weeks))
+    lo = np.maximum(monday, np.repeat(start, n_weeks))
+    hi = np.minimum(monday + 6, s.today)
+    offset = np.full(s.n, -1, dtype=np.int64)
+    first_monday, count = np.zeros(s.n, dtype=np.int64), np.zeros(s.n, dtype=np.int64)
+    offset[idx], first_monday[idx], count[idx] = first, monday0, n_weeks
+    # A first week that starts mid-week is judged on its remaining days; the week in progress
+    # on as_of keeps its full target (it is not over yet, see ``complete``).
+    return _Weeks(client, monday, (hi - lo + 1).astype(np.int64), monday + 6 <= s.today,
+                  (monday + 6 - lo + 1).astype(np.int64), first_monday, offset, count)
+
+
+def _week_sessions(s: _Setup, weeks: _Weeks, sessions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per week entry: (session days, target, met)."""
+    client, day = s.keys.decode(sessions)
+    pos, valid = weeks.position(client, day)
+    count = np.bincount(pos[valid], minlength=len(weeks.client)).astype(np.int64)
+    target = s.spw[weeks.client] * weeks.target_days / 7
+    return count, target, count >= np.ceil(target - 1e-9)
+
+
+def _weekly_streaks(s: _Setup, weeks: _Weeks, met: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of consecutive met weeks; only the unfinished week of as_of, while not met, is ignored."""
+    kept = weeks.complete | met
+    number = weeks.monday // 7
+    runs = _runs(weeks.client[met], number[met], np.ones(int(met.sum())))
+    has_week, last_week, _ = _last_of_runs(weeks.client[kept], number[kept], number[kept], s.n)
+    longest, current = _streaks_from_runs(*runs, s.n, lambda end: end == last_week)
+    return longest, np.where(has_week, current, 0)
+
+
+def _area_text(mask: np.ndarray) -> np.ndarray:
+    """Comma-separated area names per bit mask (one Arrow pass per catalog area, not per client)."""
+    empty = pa.scalar("")
+    parts = [pc.if_else(pa.array((mask >> bit) & 1 == 1), pa.scalar(", " + area), empty)
+             for bit, area in enumerate(catalog.AREAS)]
+    joined = pc.utf8_slice_codeunits(pc.binary_join_element_wise(*parts, ""), 2)  # drop the first ", "
+    return np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
 
 
 def weekly_consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = None,
@@ -101,61 +281,118 @@ def weekly_consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | N
     >>> weekly_consistency(log, 3, as_of="2026-01-18")[["week", "sessions", "met"]].values.tolist()
     [[Timestamp('2026-01-05 00:00:00'), 2, False], [Timestamp('2026-01-12 00:00:00'), 1, False]]
     """
-    as_of = resolve_as_of(log, as_of)
-    rx = prescription_table(log, prescription)
-    per = periods(log, rx, as_of)
-    per = per[per["days"] > 0]
-    # Expand each client's period into its weeks (number of weeks is small; vectorised repeat).
-    start_day = per["start"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    end_day = np.datetime64(as_of, "D").astype(np.int64)
-    monday0 = start_day - (start_day + 3) % 7  # 1970-01-01 was a Thursday
-    n_weeks = (end_day - monday0) // 7 + 1
-    client = np.repeat(per.index.to_numpy(), n_weeks)
-    offset = np.arange(n_weeks.sum()) - np.repeat(np.cumsum(n_weeks) - n_weeks, n_weeks)
-    monday = np.repeat(monday0, n_weeks) + 7 * offset
-    lo = np.maximum(monday, np.repeat(start_day, n_weeks))
-    hi = np.minimum(monday + 6, end_day)
-    weeks = pd.DataFrame({C.CLIENT_ID: client, "week": monday.astype("datetime64[D]").astype(
-        "datetime64[ns]"), "days": (hi - lo + 1).astype(int), "complete": monday + 6 <= end_day})
-    # A first week that starts mid-week is judged on its remaining days; the week in progress
-    # on as_of keeps its full target (it is not over yet, see ``complete``).
-    target_days = (monday + 6 - lo + 1).astype(int)
-    iso = weeks["week"].dt.isocalendar()
-    weeks["iso_year"], weeks["iso_week"] = iso["year"].astype(int), iso["week"].astype(int)
-
-    sessions = session_days(log, as_of).merge(per["start"].reset_index(), on=C.CLIENT_ID)
-    sessions = sessions[sessions[C.DATE] >= sessions["start"]]
-    sessions["week"] = sessions[C.DATE] - pd.to_timedelta(sessions[C.DATE].dt.day_of_week, unit="D")
-    counts = sessions.groupby([C.CLIENT_ID, "week"]).size().rename("sessions")
-    stretched = log.loc[log[C.STRETCH].notna() & (log[C.DATE] <= as_of), _done_columns(log)]
-    seconds = catalog.seconds_stretched(stretched)
-    wk = stretched[C.DATE] - pd.to_timedelta(stretched[C.DATE].dt.day_of_week, unit="D")
-    minutes = (seconds.groupby([stretched[C.CLIENT_ID], wk.rename("week")]).sum() / 60).rename("minutes")
-    weeks = weeks.join(counts, on=[C.CLIENT_ID, "week"]).join(minutes, on=[C.CLIENT_ID, "week"])
-    weeks["sessions"] = weeks["sessions"].fillna(0).astype(int)
-    weeks["minutes"] = weeks["minutes"].fillna(0.0).round(1)
-    weeks["target"] = rx["sessions_per_week"].reindex(weeks[C.CLIENT_ID]).to_numpy() * target_days / 7
-    weeks["met"] = weeks["sessions"] >= np.ceil(weeks["target"] - 1e-9)
-    weeks["adherence"] = weeks["sessions"] / weeks["target"]
-    return weeks[[C.CLIENT_ID, "week", "iso_year", "iso_week", "days", "complete", "sessions", "target",
-                  "met", "adherence", "minutes"]].reset_index(drop=True)
+    s = _setup(log, prescription, as_of)
+    a = s.arrays
+    weeks = _week_grid(s)
+    sessions, target, met = _week_sessions(s, weeks, _session_days(s))
+    done = (a.stretch >= 0) & (a.day <= s.today)
+    day = a.day[done]
+    pos, valid = weeks.position(a.client[done], day - (day + 3) % 7)
+    seconds = catalog.seconds_from(a.hold[done], a.reps[done])
+    minutes = np.bincount(pos[valid], weights=seconds[valid], minlength=len(weeks.client)) / 60
+    thursday = (weeks.monday + 3).astype("datetime64[D]")
+    year = thursday.astype("datetime64[Y]")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        adherence = sessions / target
+    return pd.DataFrame({
+        C.CLIENT_ID: s.per.index.to_numpy()[weeks.client],
+        "week": weeks.monday.astype("datetime64[D]").astype("datetime64[ns]"),
+        "iso_year": year.astype(np.int64) + 1970,
+        "iso_week": (thursday - year).astype(np.int64) // 7 + 1,
+        "days": weeks.days,
+        "complete": weeks.complete,
+        "sessions": sessions,
+        "target": target,
+        "met": met,
+        "adherence": adherence,
+        "minutes": pd.Series(minutes).round(1).to_numpy(),
+    })
 
 
-def _weekly_streaks(weekly: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Streaks of consecutive met weeks; an unfinished current week that is not met yet is ignored."""
-    this_monday = as_of - pd.Timedelta(days=as_of.weekday())
-    ignore = (weekly["week"] == this_monday) & ~weekly["met"]
-    w = weekly[~ignore]
-    met = w[w["met"]]
-    day = (met["week"].to_numpy().astype("datetime64[D]").astype(np.int64)) // 7
-    runs = _runs(met[C.CLIENT_ID].to_numpy(), day, np.ones(len(met)))
-    longest = runs.groupby(C.CLIENT_ID)["length"].max()
-    last_week = w.groupby(C.CLIENT_ID)["week"].max().to_numpy().astype("datetime64[D]").astype(
-        np.int64) // 7
-    last_run = runs.groupby(C.CLIENT_ID).tail(1).set_index(C.CLIENT_ID)
-    last_week = pd.Series(last_week, index=w.groupby(C.CLIENT_ID)["week"].max().index)
-    current = last_run["length"].where(last_run["end"] == last_week.reindex(last_run.index), 0)
-    return pd.DataFrame({"longest_streak": longest, "current_streak": current})
+def _adherence_columns(s: _Setup, client: np.ndarray, day: np.ndarray) -> dict[str, object]:
+    """active_days, adherence, adherent, adherence_28d."""
+    active = np.bincount(client, minlength=s.n)
+    spw = s.rx["sessions_per_week"]
+    expected = s.per["days"] * spw / 7
+    adherence = (pd.Series(active, index=s.per.index) / expected).where(expected > 0)
+    recent_start = np.maximum(s.start, s.today - 27)
+    recent_days = np.clip(s.today - recent_start + 1, 0, None)
+    recent = np.bincount(client, weights=(day >= recent_start[client]).astype(np.float64), minlength=s.n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recent_adherence = recent / (recent_days * spw.to_numpy() / 7)
+    return {"active_days": active, "adherence": adherence,
+            "adherent": adherence >= THRESHOLDS["adherent"],
+            "adherence_28d": np.where(recent_days > 0, recent_adherence, np.nan)}
+
+
+def _gap_columns(s: _Setup, client: np.ndarray, day: np.ndarray, active: np.ndarray) -> dict[str, object]:
+    """days_since_last, longest_gap_days, sessions_per_week."""
+    counts, first = group_bounds(client, s.n)
+    has = counts > 0
+    last = np.where(has, day[np.where(has, first + counts - 1, 0)] if len(day) else 0, 0)
+    since = np.where(has, s.today - last, np.nan)
+    previous = np.empty(len(day), dtype=np.int64)
+    previous[1:] = day[:-1]
+    previous[first[has]] = s.start[has] - 1  # the period's start counts as the end of a gap
+    inner = _group_max(client, (day - previous - 1).astype(np.float64), s.n, np.nan)
+    days = s.per["days"]
+    return {"days_since_last": since if np.isnan(since).any() else since.astype(np.int64),
+            "longest_gap_days": np.fmax(inner, since),
+            "sessions_per_week": (pd.Series(active, index=s.per.index) / days * 7).where(days > 0)}
+
+
+def _weekday_columns(s: _Setup, client: np.ndarray, day: np.ndarray, active: np.ndarray) -> dict[str, object]:
+    """weekend_share, weekday_regularity (1 - normalised entropy of session weekdays), top_weekday."""
+    counts = np.bincount(client * 7 + (day + 3) % 7, minlength=7 * s.n).reshape(s.n, 7)
+    weekday = pd.DataFrame(counts, index=s.per.index, columns=range(7))
+    share = weekday.div(weekday.sum(axis=1).replace(0, np.nan), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -(share * np.log(share.where(share > 0))).sum(axis=1, min_count=1)
+    return {"weekend_share": share[[5, 6]].sum(axis=1, min_count=1),
+            "weekday_regularity": (1 - entropy / np.log(7)).where(share.notna().all(axis=1)),
+            "top_weekday": pd.Series(np.array(WEEKDAYS)[counts.argmax(axis=1)], index=s.per.index).where(active > 0)}
+
+
+def _variety_columns(done: LogArrays) -> tuple[dict[str, object], np.ndarray]:
+    """stretch_variety, areas_covered, areas; and the sorted (client, stretch) keys of what was done."""
+    pairs = PairKeys(0, max(len(done.stretch_names), 1))
+    done_keys = pairs.unique(pairs.encode(done.client, done.stretch), done.n)
+    client, stretch = pairs.decode(done_keys)
+    variety = np.bincount(client, minlength=done.n)
+    bits = catalog.area_bits(done.stretch_names)[stretch]
+    mask = np.zeros(done.n, dtype=np.int64)
+    counts, first = group_bounds(client, done.n)
+    if len(bits):
+        mask[counts > 0] = np.bitwise_or.reduceat(bits, first[counts > 0])
+    columns = {"stretch_variety": variety, "areas_covered": np.bitwise_count(mask).astype(np.int64),
+               "areas": _area_text(mask)}
+    return columns, done_keys
+
+
+def _coverage(done: LogArrays, done_keys: np.ndarray, prescribed: pd.Series) -> np.ndarray:
+    """Share of each client's prescribed stretches performed at least once (NaN: none prescribed).
+
+    ``prescribed`` holds, per client_id, a ``;``-separated string or a list of stretch names.
+    """
+    listed = prescribed.dropna()
+    out = np.full(done.n, np.nan)
+    if listed.empty:
+        return out
+    listed = listed.astype(object)
+    split = listed.str.split(";")
+    names = split.where(split.notna(), listed).explode()
+    canonical = {u: catalog.canonical_name(u) or u for u in pd.unique(names)}  # once per distinct name
+    wanted = pd.DataFrame({"c": done.clients.get_indexer(names.index), "name": names.map(canonical).to_numpy()})
+    wanted = wanted.drop_duplicates()
+    client = wanted["c"].to_numpy()
+    stretch = pd.Index(done.stretch_names, dtype=object).get_indexer(wanted["name"].to_numpy(dtype=object))
+    pairs = PairKeys(0, max(len(done.stretch_names), 1))
+    key = pairs.encode(client, stretch)
+    pos = np.minimum(np.searchsorted(done_keys, key), max(len(done_keys) - 1, 0))
+    hit = (stretch >= 0) & (done_keys[pos] == key) if len(done_keys) else np.zeros(len(key), dtype=bool)
+    count = np.bincount(client, minlength=done.n)
+    share = np.bincount(client, weights=hit.astype(np.float64), minlength=done.n) / np.maximum(count, 1)
+    return np.where(count > 0, share, np.nan)
 
 
 def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = None,
@@ -166,12 +403,14 @@ def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = N
     Parameters
     ----------
     log
-        The canonical log (:func:`backanalytics.load_log`).
+        The canonical log (:func:`backanalytics.load_log`); only ``client_id`` and ``date`` are
+        required, missing optional columns read as empty.
     prescription
-        Sessions per week for everyone (default 7, daily), or a table with ``client_id``,
-        ``sessions_per_week`` and optional ``start`` (and ``stretches``: prescribed stretch names).
+        Session days per week for everyone (more than 0, at most 7; default 7, daily), or a table
+        with ``client_id``, ``sessions_per_week`` and optional ``start`` (and ``stretches``:
+        prescribed stretch names, ``;``-separated or a list).
     as_of
-        The date of the analysis (default: the latest date in the whole log).
+        The date of the analysis (default: the latest date in the whole log); later rows are ignored.
     guidance
         Dose guidance per stretch kind (default ACSM, :data:`backanalytics.catalog.DOSE_GUIDANCE`;
         :data:`backanalytics.metrics.dose.OLDER_ADULTS` holds statics 30-60 s).
@@ -193,73 +432,40 @@ def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = N
     >>> log = pd.DataFrame({"client_id": ["a"] * 3, "stretch": ["Cobra Stretch"] * 3,
     ...     "date": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-04"]), "planned_rest": False})
     >>> row = consistency(log).loc["a"]
-    >>> int(row["active_days"]), int(row["days"]), round(row["adherence"], 2), int(row["longest_streak"])
+    >>> int(row["active_days"]), int(row["days"]), float(row["adherence"]), int(row["longest_streak"])
     (3, 4, 0.75, 2)
+    >>> int(row["longest_gap_days"]), row["areas"]
+    (1, 'abdominals, lower back, spine')
     """
-    as_of = resolve_as_of(log, as_of)
-    rx = prescription_table(log, prescription)
-    per = periods(log, rx, as_of)
-    out = per.copy()
-    spw = rx["sessions_per_week"]
-    out["sessions_per_week_target"] = spw
-    sessions = session_days(log, as_of).merge(per["start"].reset_index(), on=C.CLIENT_ID)
-    sessions = sessions[sessions[C.DATE] >= sessions["start"]]
-    by = sessions.groupby(C.CLIENT_ID)
-    out["active_days"] = by.size().reindex(out.index, fill_value=0)
-    expected = out["days"] * spw / 7
-    out["adherence"] = (out["active_days"] / expected).where(expected > 0)
-    out["adherent"] = out["adherence"] >= THRESHOLDS["adherent"]
-    recent_start = per["start"].clip(lower=as_of - pd.Timedelta(days=27))
-    recent_days = ((as_of - recent_start).dt.days + 1).clip(lower=0)
-    recent = sessions[sessions[C.DATE] >= recent_start.reindex(sessions[C.CLIENT_ID]).to_numpy()]
-    active28 = recent.groupby(C.CLIENT_ID).size().reindex(out.index, fill_value=0)
-    out["adherence_28d"] = (active28 / (recent_days * spw / 7)).where(recent_days > 0)
-
-    daily = spw >= 7
-    streaks = _daily_streaks(log, sessions, as_of, per).reindex(out.index)
-    weekly = weekly_consistency(log, prescription, as_of)
-    wstreaks = _weekly_streaks(weekly, as_of).reindex(out.index)
-    for col in ["longest_streak", "current_streak"]:
-        out[col] = streaks[col].where(daily, wstreaks[col]).fillna(0).astype(int)
+    s = _setup(log, prescription, as_of)
+    a = s.arrays
+    sessions = _session_days(s)
+    client, day = s.keys.decode(sessions)
+    out = s.per.copy()
+    out["sessions_per_week_target"] = s.rx["sessions_per_week"]
+    adherence = _adherence_columns(s, client, day)
+    for name, values in adherence.items():
+        out[name] = values
+    daily = s.spw >= 7
+    longest, current = _daily_streaks(s, sessions)
+    if not daily.all():
+        weeks = _week_grid(s, ~daily)
+        _, _, met = _week_sessions(s, weeks, sessions)
+        w_longest, w_current = _weekly_streaks(s, weeks, met)
+        longest, current = np.where(daily, longest, w_longest), np.where(daily, current, w_current)
+    out["longest_streak"], out["current_streak"] = longest, current
     out["streak_unit"] = np.where(daily, "days", "weeks")
-    out["habit_strength"] = habit_strength(log, spw, as_of=as_of).reindex(out.index)
-
-    last = by[C.DATE].max().reindex(out.index)
-    out["days_since_last"] = (as_of - last).dt.days
-    gaps = sessions.groupby(C.CLIENT_ID)["day"].diff() - 1
-    inner_gap = gaps.groupby(sessions[C.CLIENT_ID]).max().reindex(out.index)
-    out["longest_gap_days"] = np.fmax(inner_gap, out["days_since_last"])
-    out["sessions_per_week"] = (out["active_days"] / out["days"] * 7).where(out["days"] > 0)
-
-    weekday = sessions.groupby([C.CLIENT_ID, sessions[C.DATE].dt.day_of_week]).size().unstack(
-        fill_value=0).reindex(index=out.index, columns=range(7), fill_value=0)
-    share = weekday.div(weekday.sum(axis=1).replace(0, np.nan), axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        entropy = -(share * np.log(share.where(share > 0))).sum(axis=1, min_count=1)
-    out["weekend_share"] = share[[5, 6]].sum(axis=1, min_count=1)
-    out["weekday_regularity"] = (1 - entropy / np.log(7)).where(share.notna().all(axis=1))
-    out["top_weekday"] = pd.Series(np.array(WEEKDAYS)[weekday.to_numpy().argmax(axis=1)],
-                                   index=out.index).where(out["active_days"] > 0)
-
-    done = log.loc[log[C.STRETCH].notna() & (log[C.DATE] <= as_of), _done_columns(log)]
-    out["stretch_variety"] = done.groupby(C.CLIENT_ID)[C.STRETCH].nunique().reindex(
-        out.index, fill_value=0)
-    areas = catalog.areas_table()
-    hit = done[[C.CLIENT_ID, C.STRETCH]].drop_duplicates().merge(areas, on=C.STRETCH)
-    hit = hit[[C.CLIENT_ID, "area"]].drop_duplicates().sort_values([C.CLIENT_ID, "area"])
-    out["areas_covered"] = hit.groupby(C.CLIENT_ID).size().reindex(out.index, fill_value=0)
-    out["areas"] = hit.groupby(C.CLIENT_ID)["area"].agg(", ".join).reindex(out.index).fillna("")
-    out = out.join(dose_summary(done, guidance))
-    if "stretches" in rx:
-        out["prescribed_coverage"] = _coverage(done, rx["stretches"]).reindex(out.index)
+    out["habit_strength"] = _habit_strength(s)
+    active = adherence["active_days"]
+    for columns in (_gap_columns(s, client, day, active), _weekday_columns(s, client, day, active)):
+        for name, values in columns.items():
+            out[name] = values
+    done = a.rows((a.stretch >= 0) & (a.day <= s.today))
+    variety, done_keys = _variety_columns(done)
+    for columns in (variety, dose_arrays(done, guidance)):
+        for name, values in columns.items():
+            out[name] = values
+    if "stretches" in s.rx:
+        out["prescribed_coverage"] = _coverage(done, done_keys, s.rx["stretches"])
     return out
 
-
-def _coverage(done: pd.DataFrame, prescribed: pd.Series) -> pd.Series:
-    """Share of each client's prescribed stretches performed at least once."""
-    wanted = prescribed.dropna().map(lambda v: [catalog.canonical_name(s) or s for s in (
-        v.split(";") if isinstance(v, str) else v)]).explode().rename(C.STRETCH).reset_index()
-    wanted = wanted.drop_duplicates()
-    did = done[[C.CLIENT_ID, C.STRETCH]].drop_duplicates().assign(done=True)
-    hit = wanted.merge(did, on=[C.CLIENT_ID, C.STRETCH], how="left")
-    return hit["done"].fillna(False).astype(bool).groupby(hit[C.CLIENT_ID]).mean()

@@ -44,7 +44,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
-from backanalytics.columns import CLIENT_ID, DATE, PLANNED_REST, STRETCH
+from backanalytics.columns import CLIENT_ID, DATE
+from backanalytics.metrics.periods import LogArrays, day_numbers, log_arrays, sessions_per_week_problem
 
 #: Marker values of the ``done`` arrays taken by :func:`habit_scores`.
 DONE = 1
@@ -284,10 +285,15 @@ def sessions_per_week_to_frequency(sessions_per_week: float) -> tuple[int, int]:
     (1, 1)
     >>> sessions_per_week_to_frequency(2.5)
     (5, 14)
+    >>> sessions_per_week_to_frequency(14)
+    Traceback (most recent call last):
+    ...
+    ValueError: sessions_per_week must be more than 0 and at most 7 session days a week (twice daily is 7), got 14
     """
+    problem = sessions_per_week_problem(sessions_per_week)
+    if problem:
+        raise ValueError(problem)
     value = float(sessions_per_week)
-    if not 0 < value <= 7:
-        raise ValueError(f"sessions_per_week must be in (0, 7], got {sessions_per_week!r}")
     frac = Fraction(value).limit_denominator(100)
     num, den = frac.numerator, 7 * frac.denominator
     return (1, 1) if num == den else (num, den)
@@ -307,10 +313,12 @@ def habit_strength(
     log : pandas.DataFrame
         Canonical log with ``client_id``, ``date``, ``stretch`` and optionally ``planned_rest``.
         A session day is a date with at least one non-empty stretch; a ``planned_rest`` day with
-        no session is a SKIP (it neither builds nor weakens the habit).
+        no session is a SKIP (it neither builds nor weakens the habit). A missing ``stretch`` or
+        ``planned_rest`` column reads as empty.
     sessions_per_week : float, mapping or Series, default 7
-        Target sessions a week, shared or per client (indexed by client_id); mapped to Loop's
-        frequency by :func:`sessions_per_week_to_frequency` (3 -> 3 times per 7 days).
+        Target sessions a week, shared or per client (indexed by client_id), more than 0 and at
+        most 7; mapped to Loop's frequency by :func:`sessions_per_week_to_frequency` (3 -> 3 times
+        per 7 days).
     as_of : date-like, optional
         Score date; defaults to the latest date in the log. Rows after it are ignored.
     frequency : (numerator, denominator), optional
@@ -489,24 +497,88 @@ def _smooth(
     return out if keep_all else score
 
 
+def frequencies_of(sessions_per_week: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Loop (numerator, denominator) per value, converting each distinct target once (not per client).
+
+    Examples
+    --------
+    >>> [a.tolist() for a in frequencies_of(np.array([3.0, 7.0, 3.0, 2.5]))]
+    [[3, 1, 3, 5], [7, 1, 7, 14]]
+    """
+    values = np.asarray(sessions_per_week, dtype=np.float64)
+    distinct, inverse = np.unique(values, return_inverse=True)
+    pairs = np.array([sessions_per_week_to_frequency(v) for v in distinct], dtype=np.int64).reshape(-1, 2)
+    return pairs[inverse.reshape(-1), 0], pairs[inverse.reshape(-1), 1]
+
+
 def _client_frequency(
     clients: pd.Index,
-    sessions_per_week: float | Mapping[object, float] | pd.Series,
+    sessions_per_week: float | Mapping[object, float] | pd.Series | np.ndarray,
     frequency: tuple[int, int] | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(clients)
     if frequency is not None:
         num, den = (int(frequency[0]), int(frequency[1]))
         return np.full(n, num), np.full(n, den)
+    if isinstance(sessions_per_week, np.ndarray) and sessions_per_week.ndim == 1:
+        return frequencies_of(sessions_per_week)
     if isinstance(sessions_per_week, Mapping | pd.Series):
         per = pd.Series(sessions_per_week).reindex(clients)
         missing = per.index[per.isna()].tolist()
         if missing:
             raise ValueError(f"sessions_per_week has no value for clients {missing[:5]}")
-        pairs = [sessions_per_week_to_frequency(v) for v in per.to_numpy()]
-        return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+        return frequencies_of(per.to_numpy(dtype=np.float64))
     num, den = sessions_per_week_to_frequency(sessions_per_week)  # type: ignore[arg-type]
     return np.full(n, num), np.full(n, den)
+
+
+def _code_matrix(n: int, session_client: np.ndarray, session_day: np.ndarray, rest_client: np.ndarray,
+                 rest_day: np.ndarray, end_day: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """The clients x days DONE / NOT_DONE / SKIP matrix from the first session day to ``end_day``.
+
+    Returns (first day number, codes, first DONE column per client or -1). Rest days first, sessions
+    second: a day with a stretch is a session even if it is also flagged as rest.
+    """
+    start = int(session_day.min())
+    codes = np.zeros((n, end_day - start + 1), dtype=np.int8)
+    inside = rest_day >= start
+    codes[rest_client[inside], rest_day[inside] - start] = SKIP
+    codes[session_client, session_day - start] = DONE
+    done = codes == DONE
+    first = np.where(done.any(axis=1), np.argmax(done, axis=1), -1).astype(np.int64)
+    return start, codes, first
+
+
+def strength_from_days(n: int, session_client: np.ndarray, session_day: np.ndarray, rest_client: np.ndarray,
+                       rest_day: np.ndarray, end_day: int, num: np.ndarray, den: np.ndarray, *,
+                       keep_all: bool = False) -> tuple[int | None, np.ndarray, np.ndarray]:
+    """Loop scores of ``n`` clients from their session days and rest days (client codes, day numbers).
+
+    Days after ``end_day`` must already be left out. Returns (first day number or None, scores,
+    first DONE column per client or -1): scores are the final score per client (0 without a
+    session), or clients x days with ``keep_all``.
+    """
+    if len(session_day) == 0:
+        return None, np.zeros((n, 0)) if keep_all else np.zeros(n), np.full(n, -1)
+    start, codes, first = _code_matrix(n, session_client, session_day, rest_client, rest_day, end_day)
+    scores = _boolean_scores(codes, num, den, keep_all=keep_all)
+    if keep_all:
+        return start, scores.T, first
+    return start, np.where(first >= 0, scores, 0.0), first
+
+
+def strength_of(arrays: LogArrays, end_day: int, num: np.ndarray, den: np.ndarray, *, keep_all: bool = False
+                ) -> tuple[int | None, np.ndarray, np.ndarray]:
+    """:func:`strength_from_days` from :class:`~backanalytics.metrics.periods.LogArrays`.
+
+    ``end_day`` is the score date as days since 1970-01-01 (rows after it are ignored); ``num`` and
+    ``den`` the Loop frequency per client.
+    """
+    upto = arrays.day <= end_day
+    session = upto & (arrays.stretch >= 0)
+    rest = upto & arrays.rest
+    return strength_from_days(arrays.n, arrays.client[session], arrays.day[session], arrays.client[rest],
+                              arrays.day[rest], end_day, num, den, keep_all=keep_all)
 
 
 def _strength_matrix(
@@ -520,42 +592,18 @@ def _strength_matrix(
     """Build the clients x days done/skip matrix from the log and run the Loop recurrence.
 
     Returns (clients, first day, number of days, scores, first-session column per client or -1).
-    ``scores`` is clients x days when ``keep_all`` else the last column only.
+    ``scores`` is clients x days when ``keep_all`` else the last column only (0 without a session).
     """
-    missing = [c for c in (CLIENT_ID, DATE, STRETCH) if c not in log.columns]
-    if missing:
-        raise KeyError(f"log is missing columns {missing}")
-    dates = pd.to_datetime(log[DATE], errors="coerce").dt.normalize()
-    clients = pd.Index(pd.unique(log[CLIENT_ID].dropna())).sort_values()
+    arrays = log_arrays(log)
+    clients = arrays.clients
     num, den = _client_frequency(clients, sessions_per_week, frequency)
     n = len(clients)
-    empty = (list(clients), None, 0, np.zeros((n, 0)) if keep_all else np.zeros(n),
-             np.full(n, -1))
-    if n == 0 or dates.notna().sum() == 0:
-        return empty
-    end = pd.Timestamp(as_of).normalize() if as_of is not None else dates.max()
-    stretch = log[STRETCH].astype("string").str.strip()
-    session = stretch.notna() & (stretch != "") & dates.notna() & (dates <= end)
-    if PLANNED_REST in log.columns:
-        rest = log[PLANNED_REST].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    else:
-        rest = np.zeros(len(log), dtype=bool)
-    rest = rest & dates.notna().to_numpy() & (dates <= end).to_numpy()
-    if not session.any():
-        return empty
-    start = dates[session].min()
-    n_days = (end - start).days + 1
-    client_pos = clients.get_indexer(log[CLIENT_ID])
-    day_pos = ((dates - start).dt.days).to_numpy(dtype=np.float64, na_value=np.nan)
-    codes = np.zeros((n, n_days), dtype=np.int8)
-    # Rest first, sessions second: a day with a stretch is a session even if flagged as rest.
-    in_range = (day_pos >= 0) & (client_pos >= 0)
-    sel = rest & in_range
-    codes[client_pos[sel], day_pos[sel].astype(np.int64)] = SKIP
-    sel = session.to_numpy() & in_range
-    codes[client_pos[sel], day_pos[sel].astype(np.int64)] = DONE
-    first = np.full(n, -1, dtype=np.int64)
-    has = (codes == DONE).any(axis=1)
-    first[has] = np.argmax(codes[has] == DONE, axis=1)
-    scores = _boolean_scores(codes, num, den, keep_all=keep_all)
-    return list(clients), start, n_days, (scores.T if keep_all else scores), first
+    if n == 0 or len(arrays.day) == 0:
+        return list(clients), None, 0, np.zeros((n, 0)) if keep_all else np.zeros(n), np.full(n, -1)
+    end_day = (int(day_numbers(pd.Series([pd.Timestamp(as_of)]))[0]) if as_of is not None
+               else int(arrays.day.max()))
+    start, scores, first = strength_of(arrays, end_day, num, den, keep_all=keep_all)
+    if start is None:
+        return list(clients), None, 0, scores, first
+    first_day = pd.Timestamp(np.datetime64(start, "D"))
+    return list(clients), first_day, end_day - start + 1, scores, first

@@ -117,8 +117,8 @@ def trends(log: pd.DataFrame, score: str = C.PAIN, as_of: object | None = None) 
     >>> log = pd.DataFrame({"client_id": "a", "pain": [6.0, 5.0, 5.0, 3.0],
     ...                     "date": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-04", "2026-01-05"])})
     >>> row = trends(log).loc["a"]
-    >>> float(row["slope_theil_sen"]), str(row["origin"].date())
-    (-0.75, '2026-01-01')
+    >>> round(float(row["slope_theil_sen"]), 4), str(row["origin"].date())  # median of the 6 pair slopes
+    (-0.7083, '2026-01-01')
     """
     return _trends(_Series(daily_scores(log, score, as_of)))
 
@@ -217,8 +217,8 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
     ...     "pain": [6.0] * 7 + [3.0] * 7, "pain_after": float("nan"), "flexibility": float("nan"),
     ...     "reach_cm": float("nan")})
     >>> row = outcomes(log).loc["a"]
-    >>> float(row["pain_change"]), bool(row["pain_mcid_reached"]), row["pain_band"]
-    (-3.0, True, 'moderate')
+    >>> float(row["pain_change"]), bool(row["pain_mcid_reached"]), row["pain_band"]  # 3 / 6 = 50 %
+    (-3.0, True, 'substantial')
     """
     t = {**THRESHOLDS, **(thresholds or {})}
     as_of = resolve_as_of(log, as_of)
