@@ -50,6 +50,15 @@ SIDES = ["left", "right", "both"]
 
 #: Extra columns carried next to the canonical ones in validation reports.
 SOURCE_LINE = "source_line"
+#: Raw column holding the cells of a CSV row beyond its header (the row is then rejected).
+EXTRA_FIELDS = "_extra_fields"
+#: Raw column naming the Excel sheet of each row (workbooks with several log sheets).
+SHEET = "sheet"
+#: Raw column naming the list of each record (a JSON object holding several lists of records).
+RECORD_LIST = "record_list"
+#: Column names the readers add to a raw table. An input column of the same name is renamed
+#: ``"<name> (input)"`` when the file is read, so it is neither overwritten nor misread.
+RESERVED = (SOURCE_LINE, EXTRA_FIELDS, SHEET, RECORD_LIST)
 
 #: Input column name (lower-cased, spaces/hyphens/dots -> underscores) -> canonical name.
 #: Unit-bearing aliases are converted by :data:`UNIT_ALIASES`.

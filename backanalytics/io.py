@@ -7,18 +7,32 @@ all raises :class:`LogReadError` with a one-line message.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import threading
 import unicodedata
 import zipfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from backanalytics.columns import SOURCE_LINE
+from backanalytics.columns import (
+    ALIASES,
+    CLIENT_ID,
+    DATE,
+    EXTRA_FIELDS,
+    RECORD_LIST,
+    RESERVED,
+    SHEET,
+    SOURCE_LINE,
+    UNIT_ALIASES,
+    normalise_header,
+)
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -27,26 +41,35 @@ JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | PARQUET_SUFFIXES | JSON_SUFFIXES
 #: CSV files at least this large are parsed by pyarrow first (see :func:`_read_csv_arrow`).
 ARROW_MIN_BYTES = 1 << 20
+#: Excel rows searched for the header (a title or notes may sit above it).
+HEADER_SEARCH_ROWS = 10
+#: Largest field the csv module may read: the size of the text, at most a C long on every platform.
+_MAX_FIELD = 2**31 - 1
+_FIELD_LIMIT_LOCK = threading.Lock()
 
-
-#: Raw column holding the cells of a CSV row beyond its header (the row is then rejected).
-EXTRA_FIELDS = "_extra_fields"
+__all__ = ["EXTRA_FIELDS", "RECORD_LIST", "SHEET", "SOURCE_LINE", "LogReadError", "read_csv_text",
+           "read_table", "read_table_with_warnings"]
 
 
 class LogReadError(ValueError):
     """The input cannot be read at all (missing, unknown format, garbage, no header...)."""
 
 
-def read_table(source: str | Path) -> pd.DataFrame:
+def read_table(source: str | Path, mapping: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Read a log file into a raw DataFrame with a ``source_line`` column.
 
     ``source_line`` is the file's own line number for CSV (header = line 1, quoted newlines
     counted), the sheet row for Excel, and the 1-based record number for Parquet and JSON.
+    An input column named like one the reader adds (:data:`backanalytics.columns.RESERVED`)
+    is renamed ``"<name> (input)"``.
 
     Parameters
     ----------
     source
         Path to a ``.csv``/``.tsv``/``.txt``, ``.xlsx``/``.xls``, ``.parquet`` or ``.json``/``.jsonl``.
+    mapping
+        Extra header mapping (input name -> canonical name), used to find the header row of an
+        Excel sheet; see :func:`backanalytics.validate`.
 
     Raises
     ------
@@ -61,6 +84,16 @@ def read_table(source: str | Path) -> pd.DataFrame:
     >>> read_table(p)[["client_id", "source_line"]].to_dict("records")
     [{'client_id': 'c1', 'source_line': 2}]
     """
+    return read_table_with_warnings(source, mapping)[0]
+
+
+def read_table_with_warnings(source: str | Path, mapping: Mapping[str, str] | None = None
+                             ) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """:func:`read_table`, plus a (column, value, warning) for each part of the file left out.
+
+    Today that is an Excel sheet without a log header (a "read me" sheet): its rows are not
+    read, and the warning names the sheet (``("sheet", name, ...)``) and how many rows it holds.
+    """
     path = Path(source)
     if not path.exists():
         raise LogReadError(f"{path}: no such file")
@@ -74,13 +107,46 @@ def read_table(source: str | Path) -> pd.DataFrame:
         )
     if path.stat().st_size == 0:
         raise LogReadError(f"{path.name}: the file is empty")
-    if suffix in CSV_SUFFIXES:
-        return read_csv_text(path.read_bytes(), name=path.name)
     if suffix in EXCEL_SUFFIXES:
-        return _read_excel(path)
-    if suffix in PARQUET_SUFFIXES:
-        return _read_parquet(path)
-    return _read_json(path)
+        return _read_excel(path, mapping)
+    if suffix in CSV_SUFFIXES:
+        frame = read_csv_text(path.read_bytes(), name=path.name)
+    elif suffix in PARQUET_SUFFIXES:
+        frame = _read_parquet(path)
+    else:
+        frame = _read_json(path)
+    return frame, []
+
+
+def _reserve_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename input columns that clash with :data:`RESERVED` to ``"<name> (input)"``."""
+    clashes = [c for c in frame.columns if c in RESERVED]
+    if not clashes:
+        return frame
+    taken = {str(c) for c in frame.columns}
+    renames = {}
+    for c in clashes:
+        new = f"{c} (input)"
+        while new in taken:
+            new += "'"
+        taken.add(new)
+        renames[c] = new
+    return frame.rename(columns=renames)
+
+
+@contextlib.contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read fields up to ``size`` characters (its default stops at 128 k).
+
+    The limit is process-wide, so it is raised under a lock and restored afterwards.
+    """
+    with _FIELD_LIMIT_LOCK:
+        previous = csv.field_size_limit()
+        csv.field_size_limit(max(previous, min(size + 1, _MAX_FIELD)))
+        try:
+            yield
+        finally:
+            csv.field_size_limit(previous)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -162,6 +228,7 @@ def read_csv_text(data: bytes, name: str = "<csv>") -> pd.DataFrame:
         # pandas turns the leading cells into an index when the first row is longer than the
         # header, shifting every value; read it field by field instead.
         return _read_ragged(text, sep)
+    frame = _reserve_names(frame)
     newlines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if newlines == len(frame) + 1:
         # One physical line per record (no quoted newlines, no blank lines): line = position + 2.
@@ -191,7 +258,8 @@ def _read_csv_arrow(data: bytes) -> pd.DataFrame | None:
         return None
     header = header.rstrip("\r")
     sep = _sniff_delimiter(header)
-    names = next(csv.reader([header], delimiter=sep), [])
+    with _field_limit(len(header)):
+        names = next(csv.reader([header], delimiter=sep), [])
     if len(names) < 2 or len(set(names)) != len(names) or any(not n.strip() for n in names):
         return None  # pandas would rename these ("Unnamed: 2", "date.1"): keep its names
     try:
@@ -210,20 +278,21 @@ def _read_csv_arrow(data: bytes) -> pd.DataFrame | None:
     if newlines != table.num_rows + 1:
         return None  # blank lines or records spanning lines: exact line numbers need the csv pass
     text = pd.StringDtype(na_value=float("nan"))
-    frame = pd.DataFrame({n: pd.array(table.column(n), dtype=text) for n in names})
+    frame = _reserve_names(pd.DataFrame({n: pd.array(table.column(n), dtype=text) for n in names}))
     frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
     return frame
 
 
 def _record_lines(text: str, sep: str, n_rows: int) -> list[int]:
     """Starting line number of every data record, honouring quoted newlines and blank lines."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
     lines: list[int] = []
     start = 1
-    for i, record in enumerate(reader):
-        if i > 0 and not _blank(record):
-            lines.append(start)
-        start = reader.line_num + 1
+    with _field_limit(len(text)):
+        reader = csv.reader(io.StringIO(text), delimiter=sep)
+        for i, record in enumerate(reader):
+            if i > 0 and not _blank(record):
+                lines.append(start)
+            start = reader.line_num + 1
     if len(lines) != n_rows:
         # The two parsers disagree (malformed quoting); fall back to positions, never drop rows.
         return list(range(2, n_rows + 2))
@@ -242,33 +311,40 @@ def _read_ragged(text: str, sep: str) -> pd.DataFrame:
     row (an unquoted delimiter in a note shifts every later value); trailing empty cells are
     ignored.
     """
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    header: list[str] = []
-    for record in reader:
-        if not _blank(record):
-            header = record
-            break
+    with _field_limit(len(text)):
+        records = _ragged_records(text, sep)
+    header = next(records, (0, []))[1]
     names = _unique_names(header)
     width = len(names)
     rows, extra, lines = [], [], []
-    start = reader.line_num + 1
-    for record in reader:
-        if not _blank(record):
-            rows.append((record + [""] * width)[:width])
-            extra.append(sep.join(record[width:]) if any(c.strip() for c in record[width:]) else "")
-            lines.append(start)
-        start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=names, dtype=object).astype(str)
+    for start, record in records:
+        rows.append((record + [""] * width)[:width])
+        extra.append(sep.join(record[width:]) if any(c.strip() for c in record[width:]) else "")
+        lines.append(start)
+    frame = _reserve_names(pd.DataFrame(rows, columns=names, dtype=object).astype(str))
     frame[EXTRA_FIELDS] = extra
     frame[SOURCE_LINE] = lines
     return frame
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def _ragged_records(text: str, sep: str) -> Iterator[tuple[int, list[str]]]:
+    """(starting line, fields) of every non-blank record; the whole text is read at once."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    out = []
+    start = 1
+    for record in reader:
+        if not _blank(record):
+            out.append((start, record))
+        start = reader.line_num + 1
+    return iter(out)
+
+
+def _unique_names(header: list[object]) -> list[str]:
     """Header names made unique the way pandas does it (``date``, ``date.1``, ...)."""
     names: list[str] = []
     taken: set[str] = set()
-    for i, raw in enumerate(header):
+    for i, cell in enumerate(header):
+        raw = "" if cell is None or (isinstance(cell, float) and cell != cell) else str(cell)
         base = raw if raw.strip() else f"Unnamed: {i}"
         name, k = base, 0
         while name in taken:
@@ -279,42 +355,122 @@ def _unique_names(header: list[str]) -> list[str]:
     return names
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
+def _read_excel(path: Path, mapping: Mapping[str, str] | None = None
+                ) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """Read every sheet that holds a log; see :func:`_excel_sheet` for how a sheet is read.
+
+    A sheet without a log header is left out with a warning when it names no log column at all
+    (a "read me" sheet); one that names some (``stretch``, ``pain``...) but lacks client_id or
+    date is an error, so a misnamed log sheet can never vanish. When no sheet has a header, the
+    first non-empty sheet is read with its first row as header (validation then names the
+    missing columns).
+    """
+    sheets = _excel_sheets(path)
+    names = _header_names(mapping)
+    found = {sheet: _find_header(grid, names) for sheet, grid in sheets.items()}
+    usable = [s for s, row in found.items() if row is not None]
+    warnings: list[tuple[str, str, str]] = []
+    if not usable:
+        first = next((s for s, grid in sheets.items() if not grid.empty), None)
+        if first is None:
+            raise LogReadError(f"{path.name}: every sheet of the workbook is empty")
+        usable, found[first] = [first], 0
+    for sheet, grid in sheets.items():
+        if sheet in usable or grid.empty:
+            continue
+        rows = len(grid)
+        seen = _log_names(grid, names)
+        if seen:
+            raise LogReadError(
+                f"{path.name}: sheet {sheet!r} ({rows} rows) names {', '.join(seen)} but has no "
+                f"header row with both {CLIENT_ID} and {DATE} in its first {HEADER_SEARCH_ROWS} rows")
+        warnings.append((SHEET, sheet, f"sheet skipped: no header row with {CLIENT_ID} and {DATE} in its "
+                         f"first {HEADER_SEARCH_ROWS} rows ({rows} non-empty row{'s' if rows != 1 else ''} "
+                         "not read)"))
+    frames = [_excel_sheet(sheets[s], found[s], names if len(usable) > 1 else None) for s in usable]
+    if len(usable) > 1:
+        frames = [f.assign(**{SHEET: s}) for f, s in zip(frames, usable, strict=True)]
+    return pd.concat(frames, ignore_index=True), warnings
+
+
+def _excel_sheets(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet as a grid of cells (no header), fully empty rows dropped, index = row - 1."""
     _check_zip_size(path)
+    _check_zip_holds_workbook(path)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
     except MemoryError:
         raise
     except Exception as exc:  # openpyxl / xlrd raise many types (zip, XML, KeyError) for a damaged file
-        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        detail = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         raise LogReadError(f"{path.name}: not a readable Excel workbook ({detail})") from None
     if not sheets:
         raise LogReadError(f"{path.name}: the workbook has no sheets")
-    from backanalytics.columns import ALIASES, CLIENT_ID, normalise_header
+    return {str(name): grid.dropna(how="all") for name, grid in sheets.items()}
 
-    def has_client(frame: pd.DataFrame) -> bool:
-        return any(ALIASES.get(normalise_header(c)) == CLIENT_ID for c in frame.columns)
 
-    usable = [(n, f) for n, f in sheets.items() if has_client(f)]
-    if not usable:
-        usable = [next(iter(sheets.items()))]
-    frames = []
-    for sheet, frame in usable:
-        if len(usable) > 1:
-            # Align headers across sheets ("patient" on one, "client_id" on another) so that
-            # concatenating them does not split a column in two.
-            renames: dict[object, str] = {}
-            for c in frame.columns:
-                target = ALIASES.get(normalise_header(c))
-                if target and target not in frame.columns and target not in renames.values():
-                    renames[c] = target
-            frame = frame.rename(columns=renames)
-        frame = frame.dropna(how="all").copy()
-        frame[SOURCE_LINE] = frame.index + 2  # row 1 is the header
-        if len(usable) > 1:
-            frame["sheet"] = sheet
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+def _check_zip_holds_workbook(path: Path) -> None:
+    """Refuse a zip archive that is not an Excel workbook (no ``xl/workbook.xml`` inside)."""
+    if not zipfile.is_zipfile(path):
+        return  # an old binary .xls, or garbage: the reader reports it
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = {n.lower() for n in zf.namelist()}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    if not any(m.endswith("workbook.xml") or m.endswith("workbook.bin") for m in members):
+        raise LogReadError(f"{path.name}: not a readable Excel workbook (a zip archive without "
+                           "a workbook inside)")
+
+
+def _header_names(mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """Normalised header -> canonical name: the alias tables, then the user's mapping on top."""
+    names = {**ALIASES, **{k: v[0] for k, v in UNIT_ALIASES.items()}}
+    names.update({normalise_header(k): v for k, v in (mapping or {}).items()})
+    return names
+
+
+def _row_targets(cells: pd.Series, names: dict[str, str]) -> set[str]:
+    """Canonical columns named by the cells of one row."""
+    return {names[key] for key in (normalise_header(c) for c in cells.dropna()) if key in names}
+
+
+def _find_header(grid: pd.DataFrame, names: dict[str, str]) -> int | None:
+    """Position (within ``grid``) of the first row naming both client_id and date, or None."""
+    for pos in range(min(len(grid), HEADER_SEARCH_ROWS)):
+        if {CLIENT_ID, DATE} <= _row_targets(grid.iloc[pos], names):
+            return pos
+    return None
+
+
+def _log_names(grid: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    """Canonical columns named anywhere in the first rows of a sheet (sorted)."""
+    seen: set[str] = set()
+    for pos in range(min(len(grid), HEADER_SEARCH_ROWS)):
+        seen |= _row_targets(grid.iloc[pos], names)
+    return sorted(seen)
+
+
+def _excel_sheet(grid: pd.DataFrame, header_pos: int, align: dict[str, str] | None) -> pd.DataFrame:
+    """The rows below the header of one sheet, with their sheet row numbers.
+
+    With ``align`` (several sheets), headers are renamed to their canonical names ("patient" on
+    one sheet, "client_id" on another) so that concatenating the sheets does not split a column.
+    """
+    header = _unique_names(grid.iloc[header_pos].tolist())
+    frame = grid.iloc[header_pos + 1:].copy()
+    frame.columns = header
+    if align is not None:
+        renames: dict[str, str] = {}
+        for c in header:
+            target = align.get(normalise_header(c))
+            if target and c != target and target not in header and target not in renames.values():
+                renames[c] = target
+        frame = frame.rename(columns=renames)
+    frame = _reserve_names(frame)
+    frame[SOURCE_LINE] = frame.index + 1  # header=None: index 0 is the sheet's row 1
+    return frame.reset_index(drop=True)
 
 
 #: Largest uncompressed size accepted for an .xlsx (a zip): guards against zip bombs.
@@ -334,41 +490,82 @@ def _check_zip_size(path: Path) -> None:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    """Read a Parquet file as it is typed (byte, list and struct cells are judged by validation)."""
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise LogReadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__})") from None
-    frame = frame.reset_index(drop=True)
+    frame = _reserve_names(frame.reset_index(drop=True))
     frame[SOURCE_LINE] = frame.index + 1
     return frame
 
 
 def _read_json(path: Path) -> pd.DataFrame:
+    """Read a JSON list of records, JSON lines, or an object holding lists of records.
+
+    For an object, every value that is a list of records is read, in order; each row's
+    ``record_list`` names its list when there are several, and ``source_line`` is the record's
+    number within its list.
+    """
+    data = _json_data(path)
+    parts = _record_lists(data, path.name)
+    if not any(records for _, records in parts):
+        raise LogReadError(f"{path.name}: the JSON holds no records")
+    frames = []
+    for key, records in parts:
+        if not records:
+            continue
+        frame = _reserve_names(pd.DataFrame.from_records(records))
+        frame[SOURCE_LINE] = frame.index + 1
+        if len(parts) > 1:
+            frame[RECORD_LIST] = key
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _json_data(path: Path) -> object:
+    """The parsed JSON document, or the list of JSON-lines records."""
     text = _decode(path.read_bytes(), path.name)
     too_deep = f"{path.name}: the JSON is nested too deeply to be a log"
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except RecursionError:
         raise LogReadError(too_deep) from None
     except json.JSONDecodeError:
-        # JSON lines: one record per line (split on "\n" only: U+2028 may sit inside a string).
-        records = []
-        for i, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except RecursionError:
-                raise LogReadError(too_deep) from None
-            except json.JSONDecodeError as exc:
-                raise LogReadError(f"{path.name}: line {i} is not valid JSON ({exc.msg})") from None
-        data = records
-    if isinstance(data, dict):
-        data = next((v for v in data.values() if isinstance(v, list)), None)
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise LogReadError(f"{path.name}: expected a list of records (objects) in the JSON")
-    if not data:
-        raise LogReadError(f"{path.name}: the JSON holds no records")
-    frame = pd.DataFrame.from_records(data)
-    frame[SOURCE_LINE] = frame.index + 1
-    return frame
+        pass
+    # JSON lines: one record per line (split on "\n" only: U+2028 may sit inside a string).
+    records = []
+    for i, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except RecursionError:
+            raise LogReadError(too_deep) from None
+        except json.JSONDecodeError as exc:
+            raise LogReadError(f"{path.name}: line {i} is not valid JSON ({exc.msg})") from None
+    return records
+
+
+def _record_lists(data: object, name: str) -> list[tuple[str | None, list[dict]]]:
+    """(key, records) of every list of records in the document; refuses any other shape.
+
+    A list is the records itself. In an object, scalar values (a version, an export date) are
+    metadata; every list must be a list of records, or the shape is ambiguous and refused.
+    """
+    shape = f"{name}: expected a list of records (objects) in the JSON"
+    if isinstance(data, list):
+        if not all(isinstance(r, dict) for r in data):
+            raise LogReadError(shape)
+        return [(None, data)]
+    if not isinstance(data, dict):
+        raise LogReadError(shape)
+    lists = [(str(k), v) for k, v in data.items() if isinstance(v, list)]
+    if not lists:
+        raise LogReadError(shape)
+    odd = [k for k, v in lists if not all(isinstance(r, dict) for r in v)]
+    if odd:
+        shown = ", ".join(repr(k[:40]) for k in odd[:3])
+        raise LogReadError(f"{shape}; the object's list {shown} holds other values than records "
+                           "(an ambiguous shape: make every list a list of records)")
+    return lists

@@ -10,8 +10,9 @@ every other row is kept. ``len(valid) + len(rejected) == rows_read`` always hold
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,8 @@ import pandera.pandas as pa
 
 from backanalytics import catalog
 from backanalytics import columns as C
-from backanalytics.io import EXTRA_FIELDS, LogReadError, read_table
-from backanalytics.parse import parse_bool, parse_dates, parse_numbers, parse_side
+from backanalytics.io import LogReadError, read_table_with_warnings
+from backanalytics.parse import distinct, parse_bool, parse_dates, parse_numbers, parse_side, present_text
 
 FAILURE_COLUMNS = [C.SOURCE_LINE, "column", "value", "rule"]
 WARNING_COLUMNS = [C.SOURCE_LINE, "column", "value", "warning"]
@@ -130,38 +131,157 @@ class ValidationReport:
         return self.valid
 
 
-def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None
-                   ) -> tuple[pd.DataFrame, dict[str, float], list[str]]:
+@dataclass
+class Renamed:
+    """Input columns matched to the contract (the result of :func:`rename_columns`).
+
+    Attributes
+    ----------
+    frame : the canonical columns found (as read) and ``source_line``, one row per input row.
+    factors : unit multiplier per canonical column (``hold_min`` -> 60).
+    ignored : (input column, warning) for every column not read, or read as a duplicate.
+    conflicts : one problem per row where two columns read as the same canonical column disagree
+        (columns ``row, column, value, rule``).
+    """
+
+    frame: pd.DataFrame
+    factors: dict[str, float]
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
+
+
+PROBLEM_COLUMNS = ["row", "column", "value", "rule"]
+#: pandas' name for the second "date" of a header ("date.1").
+_MANGLED = re.compile(r"^(?P<base>.*)\.(?P<k>[1-9]\d*)$")
+
+
+def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None) -> Renamed:
     """Map input headers to canonical names (user mapping, then aliases, case-insensitive).
 
-    Returns the renamed frame (canonical + source_line columns only), the unit multipliers to
-    apply per canonical column, and the list of input columns that were ignored.
+    A column the user mapping names wins over alias matches for the same canonical column (they
+    are ignored with a warning). Other columns that read as the same canonical column (a header
+    with ``client_id`` twice, or ``pain`` and ``nprs``) are merged: an empty cell takes the other
+    column's value, and a row where both hold different values is rejected (see
+    :attr:`Renamed.conflicts`).
+
+    Raises
+    ------
+    LogReadError
+        When a required column is missing.
     """
     user = {C.normalise_header(k): v for k, v in (mapping or {}).items()}
-    chosen: dict[str, str] = {}
-    factors: dict[str, float] = {}
-    ignored: list[str] = []
+    groups: dict[str, list[tuple[object, float, bool]]] = {}
+    ignored: list[tuple[str, str]] = []
+    names = {str(c) for c in raw.columns}
     for col in raw.columns:
-        if col in (C.SOURCE_LINE, EXTRA_FIELDS):
+        if col in C.RESERVED:
             continue
-        key = C.normalise_header(col)
-        factor = 1.0
-        target = user.get(key) or C.ALIASES.get(key)
-        if target is None and key in C.UNIT_ALIASES:
-            target, factor = C.UNIT_ALIASES[key]
-        if target is None or target in chosen.values():
-            ignored.append(str(col))
-            continue
-        chosen[col] = target
-        factors[target] = factor
-    missing = [c for c in C.REQUIRED if c not in chosen.values()]
+        found = _target(col, names, user)
+        if found is None:
+            ignored.append((_short(col), "column not in the contract; ignored"))
+        elif found[0] not in C.CANONICAL:
+            ignored.append((_short(col), f"mapped to {found[0]!r}, which is not a column of the contract; "
+                                         "ignored"))
+        else:
+            groups.setdefault(found[0], []).append((col, found[1], found[2]))
+    missing = [c for c in C.REQUIRED if c not in groups]
     if missing:
         raise LogReadError(
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(found: {_shown_headers(raw.columns.drop([C.SOURCE_LINE, EXTRA_FIELDS], errors='ignore'))})"
+            f"(found: {_shown_headers(raw.columns.drop(list(C.RESERVED), errors='ignore'))})"
         )
-    out = raw[[*chosen, C.SOURCE_LINE]].rename(columns=chosen)
-    return out, factors, ignored
+    out = pd.DataFrame(index=raw.index)
+    factors: dict[str, float] = {}
+    conflicts: list[pd.DataFrame] = []
+    for target, members in groups.items():
+        if any(by_user for _, _, by_user in members):
+            chosen = [m for m in members if m[2]]
+            ignored += [(_short(c), f"not used: the mapping reads {target} from {_short(chosen[0][0])!r}")
+                        for c, _, by_user in members if not by_user]
+            members = chosen
+        (first, factor, _), others = members[0], members[1:]
+        out[target], factors[target] = raw[first], factor
+        for col, other_factor, _ in others:
+            ignored.append((_short(col), f"read as {target} too, like {_short(first)!r}; rows where the two "
+                                         "disagree are rejected"))
+            merged, problems = _merge_duplicate(out[target], raw[col], factor, other_factor,
+                                                _label(first, raw.columns), _label(col, raw.columns))
+            out[target] = merged
+            conflicts.append(problems.assign(column=target))
+    out[C.SOURCE_LINE] = raw[C.SOURCE_LINE]
+    return Renamed(out, factors, ignored, _concat(conflicts, PROBLEM_COLUMNS))
+
+
+def _target(col: object, names: set[str], user: Mapping[str, str]) -> tuple[str, float, bool] | None:
+    """(canonical name, unit factor, named by the user mapping) for one input header, or None.
+
+    A header pandas renamed to keep names unique (the second ``date`` becomes ``date.1``) is
+    matched as the header it was.
+    """
+    key = C.normalise_header(col)
+    mangled = _MANGLED.match(str(col))
+    if key not in user and key not in C.ALIASES and key not in C.UNIT_ALIASES and mangled and \
+            mangled["base"] in names:
+        key = C.normalise_header(mangled["base"])
+    if key in user:
+        return user[key], 1.0, True
+    if key in C.ALIASES:
+        return C.ALIASES[key], 1.0, False
+    if key in C.UNIT_ALIASES:
+        target, factor = C.UNIT_ALIASES[key]
+        return target, factor, False
+    return None
+
+
+def _short(name: object, limit: int = 80) -> str:
+    """A header as text, shortened for messages."""
+    text = str(name)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _label(col: object, columns: pd.Index) -> str:
+    """'date' (column 4): a header as the user wrote it, with its position in the file."""
+    mangled = _MANGLED.match(str(col))
+    name = mangled["base"] if mangled and mangled["base"] in set(map(str, columns)) else str(col)
+    return f"{_short(name, 40)!r} (column {columns.get_loc(col) + 1})"
+
+
+def _merge_duplicate(first: pd.Series, other: pd.Series, factor: float, other_factor: float,
+                     first_label: str, other_label: str) -> tuple[pd.Series, pd.DataFrame]:
+    """Fill ``first``'s empty cells from ``other``; problems where both hold different values.
+
+    Cells are compared as stripped text, or as numbers in the canonical unit when the two
+    columns carry different units (``hold_s`` and ``hold_min``).
+    """
+    text_a, has_a = present_text(first)
+    text_b, has_b = present_text(other)
+    if factor == other_factor:
+        differ = has_a & has_b & text_a.ne(text_b).fillna(True).astype(bool)
+        fill = other
+    else:
+        a = parse_numbers(first)[0] * factor
+        b = parse_numbers(other)[0] * other_factor
+        differ = has_a & has_b & ~pd.Series(np.isclose(a, b, rtol=1e-9, atol=0), index=a.index)
+        fill = (b / factor).where(b.notna(), other)
+    take = ~has_a & has_b
+    merged = first.astype(object).where(~take, fill.astype(object)) if take.any() else first
+    rows = np.flatnonzero(differ.to_numpy())
+    rules = [f"{first_label} and {other_label} disagree (the other holds {str(v)[:40]!r})"
+             for v in other.iloc[rows]]
+    problems = pd.DataFrame({"row": rows, "column": "", "value": first.iloc[rows].astype(object).to_numpy(),
+                             "rule": rules})
+    return merged, problems
+
+
+def _objects(values: pd.Series | np.ndarray) -> pd.Series:
+    """Values as a plain object column (problem tables hold cells of any type, as written)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """Concatenate problem tables (an empty table with ``columns`` when there are none)."""
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
 def _shown_headers(headers: pd.Index, limit: int = 8) -> str:
@@ -174,120 +294,356 @@ def _shown_headers(headers: pd.Index, limit: int = 8) -> str:
     return (shown + more) or "none"
 
 
-def _problems(mask: pd.Series, column: str, values: pd.Series, rule: str) -> pd.DataFrame:
-    idx = mask[mask].index
-    return pd.DataFrame({"row": idx, "column": column,
-                         "value": values.loc[idx].astype(object), "rule": rule})
+@dataclass
+class Parsed:
+    """One canonical column, parsed once per distinct input cell (see :func:`parse.distinct`).
 
-
-def _normalise_stretch_names(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """:func:`backanalytics.catalog.normalise_names` run once per distinct cell, then spread out.
-
-    A log of millions of rows holds a few dozen distinct names; each row takes its name's result.
+    Attributes
+    ----------
+    codes : for each row, the position of its cell in ``values``.
+    values : the typed value of each distinct cell (canonical dtype).
     """
-    codes, uniques = pd.factorize(raw)
-    names, unknown = catalog.normalise_names(pd.Series(uniques, dtype=object))
-    names = pd.concat([names.reset_index(drop=True), pd.Series([pd.NA], dtype="string")], ignore_index=True)
-    flags = np.append(unknown.to_numpy(dtype=bool), False)
-    return (pd.Series(names.array.take(codes), index=raw.index),
-            pd.Series(flags[codes], index=raw.index))
+
+    codes: np.ndarray
+    values: pd.Series
+
+    def rows(self, positions: np.ndarray | None = None) -> pd.Series:
+        """The typed column for all rows, or for the rows at ``positions``."""
+        codes = self.codes if positions is None else self.codes[positions]
+        return pd.Series(self.values.array.take(codes))
+
+    def where(self, flags: np.ndarray | pd.Series) -> np.ndarray:
+        """Positions of the rows whose cell is flagged (``flags`` has one entry per cell)."""
+        return np.flatnonzero(np.asarray(flags, dtype=bool)[self.codes])
 
 
-def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None
-              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Parse renamed raw columns into canonical types.
+def _encoded(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, pd.Series]:
+    """:func:`parse.distinct` of a renamed column; a missing column is one empty cell."""
+    if name in frame:
+        return distinct(frame[name])
+    return np.zeros(len(frame), dtype=np.intp), pd.Series([pd.NA], dtype=object)
 
-    Returns (typed table with every canonical column, parse problems, warnings); problems and
-    warnings are indexed by row position in a ``row`` column.
+
+def _normalise_stretch_names(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """:func:`backanalytics.catalog.normalise_names` of distinct cells: (names, unknown flags)."""
+    names, unknown = catalog.normalise_names(cells.astype(object))
+    return names.reset_index(drop=True), unknown.to_numpy(dtype=bool)
+
+
+#: Cells that are not one value: a Parquet list or struct, a JSON array or object.
+_CONTAINERS = (dict, list, tuple, set, frozenset, np.ndarray, pd.Series)
+#: What :func:`pandas.api.types.infer_dtype` says of a column that holds only plain values.
+_PLAIN_KINDS = {"string", "empty", "floating", "integer", "mixed-integer-float", "decimal", "boolean",
+                "datetime64", "datetime", "date", "timedelta64", "timedelta", "time", "period",
+                "categorical"}
+
+
+def unpack_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Make every cell a plain value: decode bytes, reject lists and records.
+
+    Bytes (a Parquet binary column) are decoded as UTF-8, invalid sequences replaced by U+FFFD
+    with a warning. A list, array or record cell (Parquet list/struct, JSON array/object) cannot
+    be one client id, date or score: it is a problem of its row, and the cell is emptied.
+
+    Returns (frame, problems, warnings), problems and warnings with a ``row`` position column.
+    """
+    problems, warnings = [], []
+    out = frame
+    for name in frame.columns:
+        if name == C.SOURCE_LINE or frame[name].dtype != object:
+            continue
+        column = frame[name]
+        if pd.api.types.infer_dtype(column, skipna=True) in _PLAIN_KINDS:
+            continue
+        is_container = column.map(lambda v: isinstance(v, _CONTAINERS)).to_numpy(dtype=bool)
+        is_bytes = column.map(lambda v: isinstance(v, (bytes, bytearray, memoryview))).to_numpy(dtype=bool)
+        if not (is_container.any() or is_bytes.any()):
+            continue
+        if out is frame:
+            out = frame.copy()
+        cleaned = column.copy()
+        rows = np.flatnonzero(is_container)
+        cleaned.iloc[rows] = None
+        problems.append(pd.DataFrame({
+            "row": rows, "column": name, "value": column.iloc[rows].map(_shown_value).to_numpy(),
+            "rule": f"{name} must be a single value, not a list or a record"}))
+        rows = np.flatnonzero(is_bytes)
+        decoded = [bytes(v).decode("utf-8", errors="replace") for v in column.iloc[rows]]
+        cleaned.iloc[rows] = decoded
+        broken = [r for r, v, d in zip(rows, column.iloc[rows], decoded, strict=True) if _invalid_utf8(v)]
+        warnings.append(pd.DataFrame({
+            "row": broken, "column": name, "value": cleaned.iloc[broken].to_numpy(),
+            "warning": "not valid UTF-8 text; undecodable bytes replaced by \ufffd"}))
+        out[name] = cleaned
+    return (out, _concat(problems, PROBLEM_COLUMNS),
+            _concat(warnings, ["row", "column", "value", "warning"]))
+
+
+def _invalid_utf8(value: bytes | bytearray | memoryview) -> bool:
+    try:
+        bytes(value).decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _shown_value(value: object) -> str:
+    """A list or record cell as short text for a failure message."""
+    text = repr(value.tolist() if isinstance(value, (np.ndarray, pd.Series)) else value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass
+class ParsedLog:
+    """The renamed input, parsed (the result of :func:`parse_log`).
+
+    Attributes
+    ----------
+    columns : every canonical column, as :class:`Parsed`.
+    problems : cells that could not be parsed (``row, column, value, rule``).
+    warnings : cells kept with a warning (``row, column, value, warning``).
+    """
+
+    columns: dict[str, Parsed]
+    problems: pd.DataFrame
+    warnings: pd.DataFrame
+
+    def frame(self, positions: np.ndarray | None = None) -> pd.DataFrame:
+        """The typed canonical table, of all rows or of the rows at ``positions``."""
+        return pd.DataFrame({name: self.columns[name].rows(positions) for name in C.CANONICAL})
+
+
+class _Problems:
+    """Collects problems (or warnings) as rows of one table: ``row, column, value, <last>``."""
+
+    def __init__(self, frame: pd.DataFrame, last: str = "rule"):
+        self.frame, self.last, self.parts = frame, last, []
+
+    def add(self, rows: np.ndarray, column: str, text: str, values: pd.Series | None = None) -> None:
+        """One entry per row; the value shown is the cell as written unless ``values`` are given."""
+        if not len(rows):
+            return
+        if values is None:
+            values = self.frame[column] if column in self.frame else pd.Series([pd.NA] * len(self.frame))
+            values = values.iloc[rows]
+        self.parts.append(pd.DataFrame({"row": rows, "column": column, "value": _objects(values),
+                                        self.last: text}))
+
+    def table(self) -> pd.DataFrame:
+        return _concat(self.parts, ["row", "column", "value", self.last])
+
+
+def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None) -> ParsedLog:
+    """Parse renamed raw columns into canonical types, once per distinct cell of each column.
+
+    Problems and warnings name rows by position (``row``), with the cell as written as ``value``.
     """
     factors = factors or {}
-    n = len(frame)
-    out = pd.DataFrame(index=frame.index)
-    problems: list[pd.DataFrame] = []
-    warnings: list[pd.DataFrame] = []
-
-    def col(name: str) -> pd.Series:
-        return frame[name] if name in frame else pd.Series([pd.NA] * n, index=frame.index, dtype=object)
-
-    cid = col(C.CLIENT_ID).astype("string").str.strip()
-    out[C.CLIENT_ID] = cid.mask(cid == "").astype(str).where(cid.notna() & (cid != ""), None)
-    problems.append(_problems(cid.isna() | (cid == ""), C.CLIENT_ID, col(C.CLIENT_ID),
-                              "client_id is required"))
-
-    dates, times, bad_date = parse_dates(col(C.DATE))
-    out[C.DATE] = dates
-    if C.TIME in frame:
-        _, t_times, bad_time = parse_dates(col(C.TIME), time_only=True)
-        times = t_times.fillna(times) if times is not None else t_times
-        problems.append(_problems(bad_time, C.TIME, col(C.TIME), "time must be HH:MM or HH:MM:SS"))
-    out[C.TIME] = times.astype(str).where(times.notna(), None) if times is not None else None
-    problems.append(_problems(bad_date, C.DATE, col(C.DATE),
-                              "date must be an ISO 8601 date (YYYY-MM-DD) or date-time"))
-
-    stretch, unknown = _normalise_stretch_names(col(C.STRETCH))
-    out[C.STRETCH] = stretch.astype(str).where(stretch.notna(), None)
-    unknown_rows = unknown[unknown].index
-    warnings.append(pd.DataFrame({"row": unknown_rows, "column": C.STRETCH,
-                                  "value": stretch.loc[unknown_rows].astype(object),
-                                  "warning": "stretch not in the catalog; kept as written"}))
-
-    for name in [C.HOLD_S, C.PAIN, C.PAIN_AFTER, C.FLEXIBILITY, C.REACH_CM, C.REPS]:
-        values, bad = parse_numbers(col(name))
-        problems.append(_problems(bad, name, col(name), f"{name} must be a finite number"))
-        values = values * factors.get(name, 1.0)
-        if name == C.REPS:
-            fractional = values.notna() & (values % 1 != 0)
-            problems.append(_problems(fractional, name, col(name), "reps must be a whole number"))
-            # Clamp absurd counts (1e20) so the cast cannot overflow; the range check rejects them.
-            values = values.where(~fractional).round().clip(-1e9, 1e9).astype("Int64")
-        out[name] = values
-
-    side, bad_side = parse_side(col(C.SIDE))
-    out[C.SIDE] = side
-    problems.append(_problems(bad_side, C.SIDE, col(C.SIDE), "side must be left, right or both"))
-
-    notes = col(C.NOTES).astype("string")
-    out[C.NOTES] = notes.astype(str).where(notes.notna() & (notes != ""), None)
-
-    rest, bad_rest = parse_bool(col(C.PLANNED_REST))
-    out[C.PLANNED_REST] = rest
-    problems.append(_problems(bad_rest, C.PLANNED_REST, col(C.PLANNED_REST),
-                              "planned_rest must be true or false"))
-
+    problems, warnings = _Problems(frame), _Problems(frame, "warning")
+    columns = {C.CLIENT_ID: _parse_client(frame, problems)}
+    columns[C.DATE], date_times, bad_date = _parse_date(frame)
+    columns[C.TIME] = _parse_time(frame, date_times, columns[C.DATE].codes, problems)
+    problems.add(bad_date, C.DATE, "date must be an ISO 8601 date (YYYY-MM-DD) or date-time")
+    columns[C.STRETCH] = _parse_stretch(frame, warnings)
     # A row must say something: a stretch, a score, or a planned rest day. A score that failed
-    # to parse still counts as "said", so the row is reported for that score, not for this rule.
-    said = out[C.STRETCH].notna() | out[C.PLANNED_REST]
-    for name in [C.PAIN, C.PAIN_AFTER, C.FLEXIBILITY, C.REACH_CM]:
-        said |= col(name).astype("string").str.strip().fillna("").ne("")
-    problems.append(_problems(~said, C.STRETCH, col(C.STRETCH),
-                              "row has neither a stretch nor any score"))
+    # to parse still counts as said, so the row is reported for that score, not for this rule.
+    said = columns[C.STRETCH].values.notna().to_numpy()[columns[C.STRETCH].codes]
+    for name in [C.HOLD_S, C.PAIN, C.PAIN_AFTER, C.FLEXIBILITY, C.REACH_CM, C.REPS]:
+        columns[name], given = _parse_number(frame, name, factors.get(name, 1.0), problems)
+        if name in C.SCORES:
+            said |= given[columns[name].codes]
+    columns[C.SIDE] = _parse_side(frame, problems)
+    columns[C.NOTES] = _parse_notes(frame)
+    columns[C.PLANNED_REST], given = _parse_rest(frame, problems)
+    said |= given[columns[C.PLANNED_REST].codes]
+    problems.add(np.flatnonzero(~said), C.STRETCH, "row has neither a stretch nor any score")
+    return ParsedLog(columns, problems.table(), warnings.table())
 
-    return (out[C.CANONICAL], pd.concat(problems, ignore_index=True),
-            pd.concat(warnings, ignore_index=True))
+
+def _parse_client(frame: pd.DataFrame, problems: _Problems) -> Parsed:
+    codes, cells = _encoded(frame, C.CLIENT_ID)
+    cid = cells.astype("string").str.strip()
+    values = cid.mask(cid == "").astype(str).where(cid.notna() & (cid != ""), None)
+    parsed = Parsed(codes, values.astype("str"))
+    problems.add(parsed.where(cid.isna() | (cid == "")), C.CLIENT_ID, "client_id is required")
+    return parsed
 
 
-def _schema_failures(typed: pd.DataFrame, today: pd.Timestamp | None) -> pd.DataFrame:
-    """Run the pandera schema lazily; return (row, column, value, rule) for every failed check."""
+def _parse_date(frame: pd.DataFrame) -> tuple[Parsed, pd.Series | None, np.ndarray]:
+    """The date column, the time of day of each distinct date cell (None if none has one), and
+    the rows whose date cannot be parsed."""
+    codes, cells = _encoded(frame, C.DATE)
+    dates, times, bad = parse_dates(cells)
+    parsed = Parsed(codes, dates.reset_index(drop=True))
+    return parsed, times, parsed.where(bad)
+
+
+def _parse_time(frame: pd.DataFrame, date_times: pd.Series | None, date_codes: np.ndarray,
+                problems: _Problems) -> Parsed:
+    """Time of day: the ``time`` column, else the time written in the date cell."""
+    if C.TIME not in frame:
+        if date_times is None:
+            return _as_text(Parsed(np.zeros(len(frame), dtype=np.intp), pd.Series([None], dtype=object)))
+        return _as_text(Parsed(date_codes, date_times.reset_index(drop=True)))
+    codes, cells = distinct(frame[C.TIME])
+    _, times, bad = parse_dates(cells, time_only=True)
+    problems.add(np.flatnonzero(bad.to_numpy(dtype=bool)[codes]), C.TIME, "time must be HH:MM or HH:MM:SS")
+    times = times.reset_index(drop=True)
+    if date_times is None:
+        return _as_text(Parsed(codes, times))
+    # Each row's pair (time cell, date cell), parsed once per distinct pair.
+    width = len(date_times)
+    pairs, pair_cells = pd.factorize(codes.astype(np.int64) * width + date_codes)
+    from_time = times.take(pair_cells // width).reset_index(drop=True)
+    from_date = date_times.take(pair_cells % width).reset_index(drop=True)
+    return _as_text(Parsed(pairs.astype(np.intp), from_time.fillna(from_date)))
+
+
+def _as_text(parsed: Parsed) -> Parsed:
+    """Cells as ``str`` with missing values as NaN (the canonical text dtype)."""
+    values = parsed.values
+    values = values.astype(str).where(values.notna(), None)
+    return Parsed(parsed.codes, values.astype("str"))
+
+
+def _parse_stretch(frame: pd.DataFrame, warnings: _Problems) -> Parsed:
+    codes, cells = _encoded(frame, C.STRETCH)
+    names, unknown = _normalise_stretch_names(cells)
+    parsed = Parsed(codes, names.astype(str).where(names.notna(), None).astype("str"))
+    rows = parsed.where(unknown)
+    warnings.add(rows, C.STRETCH, "stretch not in the catalog; kept as written", names.take(codes[rows]))
+    return parsed
+
+
+def _parse_number(frame: pd.DataFrame, name: str, factor: float, problems: _Problems
+                  ) -> tuple[Parsed, np.ndarray]:
+    """A numeric column in its canonical unit, and the cells that hold a value (parsed or not)."""
+    codes, cells = _encoded(frame, name)
+    values, bad = parse_numbers(cells)
+    given = (values.notna() | bad).to_numpy(dtype=bool)
+    parsed = Parsed(codes, values)
+    problems.add(parsed.where(bad), name, f"{name} must be a finite number")
+    values = (values * factor).reset_index(drop=True)
+    if name == C.REPS:
+        fractional = values.notna() & (values % 1 != 0)
+        problems.add(parsed.where(fractional), name, "reps must be a whole number")
+        # Clamp absurd counts (1e20) so the cast cannot overflow; the range check rejects them.
+        values = values.where(~fractional).round().clip(-1e9, 1e9).astype("Int64")
+    return Parsed(codes, values.astype("Int64" if name == C.REPS else float)), given
+
+
+def _parse_side(frame: pd.DataFrame, problems: _Problems) -> Parsed:
+    codes, cells = _encoded(frame, C.SIDE)
+    side, bad = parse_side(cells)
+    parsed = Parsed(codes, pd.Series(side))
+    problems.add(parsed.where(bad), C.SIDE, "side must be left, right or both")
+    return parsed
+
+
+def _parse_notes(frame: pd.DataFrame) -> Parsed:
+    codes, cells = _encoded(frame, C.NOTES)
+    notes = cells.astype("string")
+    return Parsed(codes, notes.astype(str).where(notes.notna() & (notes != ""), None).astype("str"))
+
+
+def _parse_rest(frame: pd.DataFrame, problems: _Problems) -> tuple[Parsed, np.ndarray]:
+    """planned_rest, and the cells that say something (a rest day, or a value that failed)."""
+    codes, cells = _encoded(frame, C.PLANNED_REST)
+    rest, bad = parse_bool(cells)
+    parsed = Parsed(codes, rest.reset_index(drop=True))
+    problems.add(parsed.where(bad), C.PLANNED_REST, "planned_rest must be true or false")
+    return parsed, (rest | bad).to_numpy(dtype=bool)
+
+
+#: pandera checks that judge each value on its own: a column can be checked on its distinct values.
+_ELEMENTWISE_CHECKS = {"in_range", "str_length", "greater_than", "greater_than_or_equal_to", "less_than",
+                       "less_than_or_equal_to", "equal_to", "not_equal_to", "isin", "notin", "str_matches",
+                       "str_contains", "str_startswith", "str_endswith"}
+
+
+def _schema_failures(parsed: ParsedLog, today: pd.Timestamp | None) -> pd.DataFrame:
+    """Run the pandera schema lazily; return (row, column, value, rule) for every failed check.
+
+    Every check of the contract judges one value at a time, so pandera runs on a compact table
+    of each column's distinct typed values, and each failure is then spread out to the rows that
+    hold that value: the same problems as validating every row, in a fraction of the time. A
+    schema with any other kind of check is run on the whole table.
+    """
+    schema = log_schema(today)
+    if not _checks_are_elementwise(schema):
+        return _failures_of(schema, parsed.frame(), lambda column, index: np.asarray(index, dtype=np.intp))
+    checked = [len(parsed.columns[n].values) for n, col in schema.columns.items()
+               if col.checks or not col.nullable]
+    size = max(checked, default=1)
+    compact = pd.DataFrame({n: p.values.take(np.arange(size) % len(p.values)).reset_index(drop=True)
+                            for n, p in parsed.columns.items()})[C.CANONICAL]
+
+    def rows(column: str, index: np.ndarray) -> np.ndarray:
+        p = parsed.columns[column]
+        flags = np.zeros(len(p.values), dtype=bool)
+        flags[np.asarray(index, dtype=np.intp) % len(p.values)] = True
+        return p.where(flags)
+
+    return _failures_of(schema, compact, rows)
+
+
+def _checks_are_elementwise(schema: pa.DataFrameSchema) -> bool:
+    """True when every check of ``schema`` is a per-value column check (no table or unique checks)."""
+    if schema.checks or schema.unique:
+        return False
+    return all(not col.unique and all(c.name in _ELEMENTWISE_CHECKS for c in col.checks)
+               for col in schema.columns.values())
+
+
+def _failures_of(schema: pa.DataFrameSchema, table: pd.DataFrame, rows) -> pd.DataFrame:
+    """pandera's failure cases on ``table`` as problems; ``rows(column, index)`` names the rows."""
     try:
-        log_schema(today).validate(typed, lazy=True)
+        schema.validate(table, lazy=True)
     except pa.errors.SchemaErrors as exc:
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()]
-        column = fc["column"].astype(str)
-        # pandera names a missing value "not_nullable"; say it as a rule people read.
-        rule = fc["check"].astype(str).mask(fc["check"].eq("not_nullable"), column + " is required")
-        return pd.DataFrame({"row": fc["index"].astype(int).to_numpy(),
-                             "column": column.to_numpy(),
-                             "value": fc["failure_case"].astype(object).to_numpy(),
-                             "rule": rule.to_numpy()})
-    return pd.DataFrame(columns=["row", "column", "value", "rule"])
+        parts = []
+        for (column, check), group in fc.groupby(["column", "check"], sort=False):
+            # pandera names a missing value "not_nullable"; say it as a rule people read.
+            rule = f"{column} is required" if check == "not_nullable" else str(check)
+            found = rows(str(column), group["index"].to_numpy(dtype=np.int64))
+            parts.append(pd.DataFrame({"row": found, "column": str(column), "value": None, "rule": rule}))
+        return _concat(parts, PROBLEM_COLUMNS)
+    return pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
-def _duplicates(valid: pd.DataFrame) -> pd.Series:
-    keys = [C.CLIENT_ID, C.DATE, C.TIME, C.STRETCH, C.SIDE]
-    has_stretch = valid[C.STRETCH].notna()
-    dup = valid[has_stretch].duplicated(subset=keys, keep="first")
-    return dup.reindex(valid.index, fill_value=False)
+#: Duplicate keys: a stretch row repeats when all of these match; a score-only row (no stretch)
+#: when client, date and time match.
+DUPLICATE_KEYS = [C.CLIENT_ID, C.DATE, C.TIME, C.STRETCH, C.SIDE]
+SCORE_DUPLICATE_KEYS = [C.CLIENT_ID, C.DATE, C.TIME]
+
+
+def _duplicates(parsed: ParsedLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(repeated stretch rows, repeated score-only rows) among ``rows``: every repeat after the first."""
+    keys = {name: _value_codes(parsed.columns[name]) for name in DUPLICATE_KEYS}
+    stretch = parsed.columns[C.STRETCH]
+    has_stretch = stretch.values.notna().to_numpy()[stretch.codes[rows]]
+    found = []
+    for subset, names in [(rows[has_stretch], DUPLICATE_KEYS), (rows[~has_stretch], SCORE_DUPLICATE_KEYS)]:
+        found.append(subset[_repeated([keys[n] for n in names], subset)])
+    return found[0], found[1]
+
+
+def _value_codes(parsed: Parsed) -> tuple[np.ndarray, int]:
+    """Per row, a code for its typed value (equal values, equal codes; missing values too)."""
+    codes, uniques = pd.factorize(parsed.values, use_na_sentinel=True)
+    return (codes + 1)[parsed.codes], len(uniques) + 1
+
+
+def _repeated(keys: list[tuple[np.ndarray, int]], rows: np.ndarray) -> np.ndarray:
+    """Mask of ``rows`` whose key columns equal those of an earlier row in ``rows``."""
+    combined, span = np.zeros(len(rows), dtype=np.int64), 1
+    for codes, size in keys:
+        if span * size >= 2**62:  # too many combinations for one integer: let pandas combine them
+            table = pd.DataFrame({i: codes[rows] for i, (codes, _) in enumerate(keys)})
+            return table.duplicated(keep="first").to_numpy()
+        combined, span = combined * size + codes[rows], span * size
+    return pd.Series(combined).duplicated(keep="first").to_numpy()
 
 
 def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None = None,
@@ -297,7 +653,9 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     Parameters
     ----------
     source
-        A path (CSV, Excel, Parquet, JSON) or a DataFrame.
+        A path (CSV, Excel, Parquet, JSON) or a DataFrame. A DataFrame's own ``source_line``
+        column (e.g. from :func:`backanalytics.read_table`) gives the line numbers when it holds
+        whole numbers >= 1; otherwise rows are numbered from 1 and that column is ignored.
     mapping
         Extra header mapping, input name -> canonical name (applied before the alias table).
     today
@@ -323,65 +681,117 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     (["Child's Pose"], ['pain must be between 0 and 10'])
     """
     name = Path(source).name if isinstance(source, (str, Path)) else "log"
-    if isinstance(source, pd.DataFrame):
-        raw = source.reset_index(drop=True).copy()
-        if C.SOURCE_LINE not in raw:
-            raw[C.SOURCE_LINE] = raw.index + 1
-    else:
-        raw = read_table(source)
-    if raw.empty:
-        raise LogReadError(f"{name}: the file has a header but no rows")
+    raw, read_warnings = _read(source, mapping)
     try:
-        renamed, factors, ignored = rename_columns(raw, mapping)
+        renamed = rename_columns(raw, mapping)
     except LogReadError as exc:
         raise LogReadError(f"{name}: {exc}") from None
-    renamed = renamed.reset_index(drop=True)
-    typed, parse_problems, warnings = parse_log(renamed, factors)
-    bad_rows = set(parse_problems["row"])
+    if raw.empty:
+        raise LogReadError(f"{name}: the file has a header but no rows")
+    frame, cell_problems, cell_warnings = unpack_cells(renamed.frame.reset_index(drop=True))
+    parsed = parse_log(frame, renamed.factors)
+    parse_problems = _concat([cell_problems, _without(parsed.problems, cell_problems)], PROBLEM_COLUMNS)
     # Cells that failed to parse are NaN now; pandera would report them again as "not nullable".
-    schema_problems = _schema_failures(typed, pd.Timestamp(today) if today else None)
-    seen = set(zip(parse_problems["row"], parse_problems["column"], strict=True))
-    keep = np.array([(r, c) not in seen for r, c in zip(
-        schema_problems["row"], schema_problems["column"], strict=True)], dtype=bool)
-    schema_problems = schema_problems[keep].reset_index(drop=True)
-    # Report the cell as the user wrote it, not as parsed ("11", not 11.0).
-    schema_problems["value"] = [renamed.at[r, c] if c in renamed else v for r, c, v in zip(
-        schema_problems["row"], schema_problems["column"], schema_problems["value"], strict=True)]
-    if EXTRA_FIELDS in raw:
-        extra = raw[EXTRA_FIELDS].astype(str).str.strip().ne("")
-        schema_problems = pd.concat([schema_problems, _problems(
-            extra.set_axis(renamed.index), "row", raw[EXTRA_FIELDS].set_axis(renamed.index),
-            "row has more fields than the header (an unquoted delimiter, e.g. a comma in a note?)")],
-            ignore_index=True)
-    problems = pd.concat([parse_problems, schema_problems], ignore_index=True)
-    bad_rows = np.unique(problems["row"].to_numpy(dtype=int))
-    lines = renamed[C.SOURCE_LINE]
+    schema_problems = _without(_schema_failures(parsed, pd.Timestamp(today) if today else None),
+                               parse_problems)
+    schema_problems["value"] = _written(schema_problems, frame, parsed)
+    problems = _concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw)],
+                       PROBLEM_COLUMNS)
+    bad_rows = np.unique(problems["row"].to_numpy(dtype=np.intp))
+    good_rows = np.setdiff1d(np.arange(len(frame)), bad_rows, assume_unique=True)
+    lines = frame[C.SOURCE_LINE]
+    valid = parsed.frame(good_rows)
 
-    is_bad = np.zeros(len(typed), dtype=bool)
-    is_bad[bad_rows] = True
-    valid = typed[~is_bad].reset_index(drop=True)
-    valid = valid.astype({C.CLIENT_ID: "str", C.STRETCH: "str", C.NOTES: "str", C.TIME: "str"})
-
-    dup = _duplicates(typed[~is_bad])
-    dup_rows = dup[dup].index
-    warnings = pd.concat([warnings[~warnings["row"].isin(bad_rows)], pd.DataFrame({
-        "row": dup_rows, "column": "row",
-        "value": typed.loc[dup_rows, C.CLIENT_ID].astype(object),
-        "warning": "duplicate entry (same client, date, time, stretch, side); kept"})],
-        ignore_index=True)
-    warnings = _with_lines(warnings, lines, "warning")
-    for col in ignored:
-        warnings.loc[len(warnings)] = [None, col, None, "column not in the contract; ignored"]
+    row_warnings = _concat([cell_warnings, parsed.warnings], ["row", "column", "value", "warning"])
+    row_warnings = _concat([row_warnings[~row_warnings["row"].isin(bad_rows)],
+                            _duplicate_warnings(parsed, good_rows)], ["row", "column", "value", "warning"])
+    warnings = pd.concat([_with_lines(row_warnings, lines, "warning"),
+                          _header_warnings(renamed.ignored, read_warnings)], ignore_index=True)
 
     failures = _with_lines(problems, lines, "rule").sort_values(
         [C.SOURCE_LINE, "column"], kind="stable").reset_index(drop=True)
     rejected = raw.iloc[bad_rows].copy()
-    joined = failures.assign(text=failures["column"] + ": " + failures["rule"]).groupby(
-        C.SOURCE_LINE, sort=False)["text"].agg("; ".join)
-    rejected["problems"] = rejected[C.SOURCE_LINE].map(joined)
+    joined = problems.assign(text=problems["column"] + ": " + problems["rule"]).groupby(
+        "row", sort=True)["text"].agg("; ".join)
+    rejected["problems"] = joined.reindex(bad_rows).to_numpy()
     rejected = rejected.reset_index(drop=True)
     return ValidationReport(valid=valid, rejected=rejected, failures=failures,
                             warnings=warnings, rows_read=len(raw), source=name)
+
+
+def _written(problems: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog) -> np.ndarray:
+    """Each problem's cell as the user wrote it ("11", not 11.0); the typed value if not in the input."""
+    values = np.empty(len(problems), dtype=object)
+    for column, group in problems.groupby("column", sort=False):
+        rows = group["row"].to_numpy(dtype=np.intp)
+        cells = frame[column].iloc[rows] if column in frame else parsed.columns[str(column)].rows(rows)
+        values[problems.index.get_indexer(group.index)] = cells.astype(object).to_numpy()
+    return values
+
+
+def _read(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None
+          ) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+    """The raw table with ``source_line``, and the reader's warnings (column, value, warning)."""
+    if not isinstance(source, pd.DataFrame):
+        return read_table_with_warnings(source, mapping)
+    raw = source.reset_index(drop=True).copy()
+    if C.SOURCE_LINE in raw and not _whole_lines(raw[C.SOURCE_LINE]):
+        raw = raw.rename(columns={C.SOURCE_LINE: f"{C.SOURCE_LINE} (input)"})
+    if C.SOURCE_LINE not in raw:
+        raw[C.SOURCE_LINE] = raw.index + 1
+    return raw, []
+
+
+def _whole_lines(lines: pd.Series) -> bool:
+    """True when a column can be line numbers: whole numbers >= 1, none missing."""
+    if not pd.api.types.is_numeric_dtype(lines) or pd.api.types.is_bool_dtype(lines):
+        return False
+    values = lines.to_numpy(dtype=float, na_value=np.nan)
+    return bool(np.isfinite(values).all() and (values >= 1).all() and (values % 1 == 0).all())
+
+
+def _without(problems: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """``problems`` minus those on a (row, column) cell that ``known`` already reports."""
+    if problems.empty or known.empty:
+        return problems.reset_index(drop=True)
+    names = {c: i for i, c in enumerate(pd.unique(pd.concat([problems["column"], known["column"]])))}
+
+    def cells(table: pd.DataFrame) -> np.ndarray:
+        return table["row"].to_numpy(dtype=np.int64) * len(names) + table["column"].map(names).to_numpy()
+
+    return problems[~np.isin(cells(problems), cells(known))].reset_index(drop=True)
+
+
+def _extra_fields(raw: pd.DataFrame) -> pd.DataFrame:
+    """One problem per CSV row with more fields than its header."""
+    if C.EXTRA_FIELDS not in raw:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    cells = raw[C.EXTRA_FIELDS].reset_index(drop=True)
+    rows = np.flatnonzero(cells.astype(str).str.strip().ne("").to_numpy(dtype=bool))
+    return pd.DataFrame({"row": rows, "column": "row", "value": _objects(cells.iloc[rows]),
+                         "rule": "row has more fields than the header (an unquoted delimiter, e.g. a comma "
+                                 "in a note?)"})
+
+
+def _duplicate_warnings(parsed: ParsedLog, rows: np.ndarray) -> pd.DataFrame:
+    """Warnings for valid ``rows`` that repeat an earlier valid row (kept, never merged)."""
+    client = parsed.columns[C.CLIENT_ID]
+    parts = []
+    for found, text in zip(_duplicates(parsed, rows), [
+            "duplicate entry (same client, date, time, stretch, side); kept",
+            "duplicate score-only entry (same client, date, time); kept"], strict=True):
+        parts.append(pd.DataFrame({"row": found, "column": "row",
+                                   "value": _objects(client.rows(found)), "warning": text}))
+    return _concat(parts, ["row", "column", "value", "warning"]).sort_values("row", kind="stable")
+
+
+def _header_warnings(ignored: list[tuple[str, str]], read_warnings: list[tuple[str, str, str]]
+                     ) -> pd.DataFrame:
+    """Warnings about the file and its columns (no line): built at once, one row each."""
+    columns = [c for c, _ in ignored] + [c for c, _, _ in read_warnings]
+    return pd.DataFrame({C.SOURCE_LINE: np.full(len(columns), np.nan), "column": columns,
+                         "value": [None] * len(ignored) + [v for _, v, _ in read_warnings],
+                         "warning": [w for _, w in ignored] + [w for _, _, w in read_warnings]})
 
 
 def _with_lines(table: pd.DataFrame, lines: pd.Series, last: str) -> pd.DataFrame:

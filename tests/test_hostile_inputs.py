@@ -32,7 +32,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from backanalytics.cli import app
-from backanalytics.io import LogReadError
+from backanalytics.io import LogReadError, read_table
 from backanalytics.schema import validate
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -75,7 +75,8 @@ CORPUS: dict[str, tuple[int | None, list[int] | str]] = {
     # Z, -05:00, +14:00, fractions, +0530, +01 accepted; +99:99 and "PST" rejected
     "dates_time_zones.csv": (8, [8, 9]),
     "future_dates.csv": (3, [2, 4]),
-    "duplicate_columns.csv": (1, []),
+    # client_id and date twice, and the two copies disagree (anna / ben, 01-05 / 01-06)
+    "duplicate_columns.csv": (1, [2]),
     "repeated_header_row.csv": (3, [3]),
     # "hello, world" unquoted: one field too many; trailing empty fields ("ok,,") are harmless
     "extra_fields.csv": (3, [2]),
@@ -255,11 +256,114 @@ def write_generated(kind: str, folder: Path) -> tuple[Path, int | None, list[int
         path = folder / "deep.json"
         path.write_text("[" * 50_000 + "]" * 50_000)
         return path, None, "nested too deeply"
+    return write_audit_case(kind, folder)
+
+
+#: Beyond the csv module's default field limit (131,072 characters).
+LONG = 200_000
+
+
+def write_audit_case(kind: str, folder: Path) -> tuple[Path, int | None, list[int] | str]:
+    """Inputs from the reliability audit: very wide or long CSVs, odd Parquet, Excel and JSON."""
+    header = "client_id,date,stretch,pain,notes\n"
+    if kind == "ten_thousand_columns":
+        names = ["client_id", "date", "stretch", *(f"extra_{i}" for i in range(9_997))]
+        rows = [",".join(["anna", f"2026-01-0{d}", "Cobra", *["1"] * 9_997]) for d in (5, 6, 7)]
+        path = folder / "wide.csv"
+        path.write_text(",".join(names) + "\n" + "\n".join(rows) + "\n")
+        return path, 3, []
+    if kind == "long_note_with_quoted_newline":
+        # a blank line and a quoted newline make the reader count lines with the csv module
+        path = folder / "long_note.csv"
+        path.write_text(header + f'anna,2026-01-05,Cobra,5,"{"x" * LONG}\nend"\n\nanna,2026-01-06,Cobra,11,\n')
+        return path, 2, [5]
+    if kind == "long_note_with_extra_field":
+        path = folder / "long_extra.csv"
+        path.write_text(header + f"anna,2026-01-05,Cobra,5,{'x' * LONG},oops\nanna,2026-01-06,Cobra,4,\n")
+        return path, 2, [2]
+    if kind == "long_header_field_over_one_megabyte":
+        path = folder / "long_header.csv"
+        path.write_text(f'client_id,date,stretch,"{"h" * LONG}"\n'
+                        + "".join(f"c{i},2026-01-05,Cobra,x\n" for i in range(60_000)))
+        assert path.stat().st_size > 1 << 20
+        return path, 60_000, []
+    if kind == "ten_megabyte_single_line":
+        path = folder / "one_line.csv"
+        path.write_text("x" * 10_000_000)
+        return path, None, "missing required column"
+    if kind == "parquet_bytes_invalid_utf8":
+        path = folder / "bytes.parquet"
+        pq.write_table(pa.table({"client_id": pa.array([b"ana\xff", b"ben"], pa.binary()),
+                                 "date": ["2026-01-05", "2026-01-05"], "stretch": ["Cobra", "Cobra"],
+                                 "notes": pa.array([b"\xfe\xff", b"fine"], pa.binary())}), path)
+        return path, 2, []
+    if kind == "parquet_list_and_struct_ids":
+        path = folder / "nested.parquet"
+        pq.write_table(pa.table({"client_id": pa.array([["a", "b"], ["c"], None]),
+                                 "date": ["2026-01-05"] * 3, "stretch": ["Cobra"] * 3,
+                                 "pain": pa.array([{"x": 1}, None, {"x": 2}])}), path)
+        return path, 3, [1, 2, 3]
+    return write_workbook_or_json_case(kind, folder)
+
+
+def write_workbook_or_json_case(kind: str, folder: Path) -> tuple[Path, int | None, list[int] | str]:
+    """Audit inputs in Excel and JSON form."""
+    if kind == "excel_title_above_header":
+        wb = Workbook()
+        ws = wb.active
+        ws.title = "log"
+        ws.append(["Stretching log, spring 2026"])
+        ws.append([])
+        ws.append(["Client", "Date", "Stretch", "Pain"])  # header on row 3
+        ws.append(["anna", "2026-01-05", "Cobra", 5])
+        ws.append(["anna", "2026-01-06", "Cobra", 11])  # row 5: rejected
+        other = wb.create_sheet("more")
+        other.append(["client_id", "date", "stretch"])
+        other.append(["ben", "2026-01-05", "Sphinx"])
+        path = folder / "titled.xlsx"
+        wb.save(path)
+        return path, 3, [5]
+    if kind == "excel_sheet_naming_no_client":
+        wb = Workbook()
+        wb.active.append(["client_id", "date", "stretch"])
+        wb.active.append(["anna", "2026-01-05", "Cobra"])
+        feb = wb.create_sheet("feb")
+        feb.append(["who", "day", "stretch", "pain"])  # "who" is not a client alias
+        feb.append(["ben", "2026-02-05", "Cobra", 3])
+        path = folder / "misnamed.xlsx"
+        wb.save(path)
+        return path, None, "sheet 'feb' (2 rows) names date, pain, stretch"
+    if kind == "zip_named_xlsx":
+        path = folder / "archive.xlsx"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("notes.txt", "hello")
+            z.writestr("data/random.bin", bytes(range(256)))
+        return path, None, "not a readable Excel workbook (a zip archive without a workbook inside)"
+    if kind == "json_several_lists":
+        path = folder / "months.json"
+        record = {"client_id": "anna", "stretch": "Cobra"}
+        path.write_text(json.dumps({"exported": "2026-03-01", "jan": [
+            {**record, "date": "2026-01-05"}, {**record, "date": "2026-01-06", "pain": 11}],
+            "feb": [{**record, "date": "2026-02-05"}]}))
+        return path, 3, [2]
+    if kind == "json_ambiguous_lists":
+        path = folder / "split.json"
+        path.write_text(json.dumps({"columns": ["client_id", "date"], "data": [["anna", "2026-01-05"]]}))
+        return path, None, "ambiguous"
+    if kind == "reserved_column_names":
+        path = folder / "reserved.csv"
+        path.write_text("client_id,date,stretch,source_line,_extra_fields,sheet\n"
+                        "anna,2026-01-05,Cobra,99,zz,log\nanna,2026-01-06,Cobra,98,,log\n")
+        return path, 2, []
     raise AssertionError(kind)
 
 
 GENERATED = ["huge_note", "one_megabyte_log", "random_bytes", "excel_sheets_and_merged_cells",
-             "excel_without_log", "truncated_parquet", "parquet_odd_types", "deep_json"]
+             "excel_without_log", "truncated_parquet", "parquet_odd_types", "deep_json",
+             "ten_thousand_columns", "long_note_with_quoted_newline", "long_note_with_extra_field",
+             "long_header_field_over_one_megabyte", "ten_megabyte_single_line", "parquet_bytes_invalid_utf8",
+             "parquet_list_and_struct_ids", "excel_title_above_header", "excel_sheet_naming_no_client",
+             "zip_named_xlsx", "json_several_lists", "json_ambiguous_lists", "reserved_column_names"]
 
 
 @pytest.mark.parametrize("kind", GENERATED)
@@ -284,6 +388,75 @@ def test_excel_sheets_with_different_headers_are_aligned(tmp_path):
     report = validate(path)
     assert sorted(report.valid["client_id"]) == ["anna", "ben", "carla"]
     assert report.rejected["sheet"].tolist() == ["log"]  # the merged-away client cell
+
+
+def test_excel_sheets_do_not_warn_about_their_own_sheet_column(tmp_path):
+    path, _, _ = write_generated("excel_sheets_and_merged_cells", tmp_path)
+    warnings = validate(path).warnings
+    ignored = warnings[warnings["warning"].str.contains("not in the contract")]
+    assert ignored.empty, ignored
+    # the "read me" sheet is left out, said so with its row count
+    skipped = warnings[warnings["column"] == "sheet"]
+    assert skipped["value"].tolist() == ["read me"]
+    assert "1 non-empty row not read" in skipped["warning"].iloc[0]
+
+
+def test_excel_header_below_a_title_row_keeps_sheet_row_numbers(tmp_path):
+    path, _, _ = write_generated("excel_title_above_header", tmp_path)
+    report = validate(path)
+    assert sorted(report.valid["client_id"]) == ["anna", "ben"]
+    assert report.rejected[["sheet", "source_line"]].values.tolist() == [["log", 5]]
+
+
+def test_long_fields_are_kept_whole(tmp_path):
+    path, _, _ = write_generated("long_note_with_quoted_newline", tmp_path)
+    assert validate(path).valid.loc[0, "notes"] == "x" * LONG + "\nend"
+    path, _, _ = write_generated("long_note_with_extra_field", tmp_path)
+    report = validate(path)
+    assert report.rejected.loc[0, "_extra_fields"] == "oops"
+    assert len(report.rejected.loc[0, "notes"]) == LONG
+
+
+def test_csv_field_limit_is_restored(tmp_path):
+    before = csv.field_size_limit()
+    path, _, _ = write_generated("long_note_with_extra_field", tmp_path)
+    validate(path)
+    assert csv.field_size_limit() == before
+
+
+def test_parquet_bytes_are_decoded_with_replacement(tmp_path):
+    path, _, _ = write_generated("parquet_bytes_invalid_utf8", tmp_path)
+    report = validate(path)
+    assert report.valid["client_id"].tolist() == ["ana\ufffd", "ben"]
+    assert report.valid["notes"].tolist() == ["\ufffd\ufffd", "fine"]
+    assert report.warnings["warning"].str.contains("not valid UTF-8").sum() == 2
+
+
+def test_parquet_lists_and_records_are_rejected_per_cell(tmp_path):
+    path, _, _ = write_generated("parquet_list_and_struct_ids", tmp_path)
+    failures = validate(path).failures
+    assert failures[["source_line", "column"]].values.tolist() == [
+        [1, "client_id"], [1, "pain"], [2, "client_id"], [3, "client_id"], [3, "pain"]]
+    assert failures["rule"].tolist()[:2] == ["client_id must be a single value, not a list or a record",
+                                             "pain must be a single value, not a list or a record"]
+    assert failures["rule"].iloc[3] == "client_id is required"
+
+
+def test_json_object_with_several_lists_reads_them_all(tmp_path):
+    path, _, _ = write_generated("json_several_lists", tmp_path)
+    report = validate(path)
+    assert report.valid["date"].dt.strftime("%m-%d").tolist() == ["01-05", "02-05"]
+    assert report.rejected[["record_list", "source_line"]].values.tolist() == [["jan", 2]]
+
+
+def test_reserved_column_names_are_kept_as_input_columns(tmp_path):
+    path, _, _ = write_generated("reserved_column_names", tmp_path)
+    report = validate(path)
+    assert report.ok and len(report.valid) == 2
+    ignored = set(report.warnings["column"])
+    assert {"source_line (input)", "_extra_fields (input)", "sheet (input)"} <= ignored
+    raw = read_table(path)
+    assert raw["source_line"].tolist() == [2, 3] and raw["source_line (input)"].tolist() == ["99", "98"]
 
 
 def test_workbook_that_would_unpack_too_far_is_refused(tmp_path, monkeypatch):

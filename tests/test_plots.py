@@ -7,6 +7,8 @@ of score-only baseline before stretching starts on 2026-08-31.
 
 from __future__ import annotations
 
+import re
+
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -122,6 +124,7 @@ def test_axes_level_functions_draw_on_the_given_axes(sample_log):
     assert len(fig.axes) == 6
 
 
+@pytest.mark.filterwarnings("error")  # e.g. "constrained_layout not applied because axes sizes collapsed"
 def test_figure_level_functions_fill_a_figure_made_without_pyplot(sample_log):
     from matplotlib.figure import Figure
 
@@ -129,6 +132,8 @@ def test_figure_level_functions_fill_a_figure_made_without_pyplot(sample_log):
     assert plots.progress_chart(sample_log, "hugo", fig=figs[0]) is figs[0]
     assert plots.stretch_mix_chart(sample_log, "hugo", fig=figs[1]) is figs[1]
     assert plots.caseload_chart(sample_log, fig=figs[2]) is figs[2]
+    for fig in figs:
+        fig.draw_without_rendering()  # constrained layout runs (and would warn) at draw time
     assert plt.get_fignums() == []  # nothing registered with pyplot
     assert len(figs[0].axes) == 2 and len(figs[2].axes) == 1 + 9
 
@@ -442,11 +447,79 @@ def test_rolling_line_breaks_at_gaps_longer_than_a_week(edge_log):
     assert np.isnan(y).sum() == 1 and len(y) == 3
 
 
+# --- layout: nothing overlaps, sizes fit the page ------------------------------------------------
+
+@pytest.mark.parametrize("size", [(8.0, 3.4), (9.0, 6.0), (13.0, 4.2)])
+def test_stretch_mix_bar_labels_end_inside_the_axes_clear_of_the_legend(sample_log, size):
+    from matplotlib.figure import Figure
+
+    fig = plots.stretch_mix_chart(sample_log, "hugo", fig=Figure(figsize=size, layout="constrained"))
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.get_gid() == "bar_label"]
+    assert len(labels) == 6 and labels[-1].get_text().startswith("43x, 74% within guidance")
+    box, legend = ax.get_window_extent(), ax.get_legend().get_window_extent()
+    for label in labels:
+        extent = label.get_window_extent()
+        assert extent.x1 <= box.x1 and not extent.overlaps(legend), label.get_text()
+
+
+@pytest.mark.parametrize("chart", ["relief", "progress", "phases"])
+def test_date_axis_offset_is_the_year_never_a_stray_month(sample_log, chart):
+    # matplotlib's default offset for day ticks is the last tick's month, "2026-Nov", under a chart
+    # spanning September to November; day ticks name their month ("15 Sep"), the offset is the year.
+    fig = {"relief": lambda: plots.relief_chart(sample_log, "hugo").figure,
+           "progress": lambda: plots.progress_chart(sample_log, "hugo"),
+           "phases": lambda: plots.phase_chart(sample_log, "hugo").figure}[chart]()
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        formatter = ax.xaxis.get_major_formatter()
+        if isinstance(formatter, mdates.ConciseDateFormatter):
+            assert re.fullmatch(r"(\d{4})?", formatter.get_offset()), formatter.get_offset()
+            ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+            assert all(re.fullmatch(r"(\d{2} )?[A-Z][a-z]{2}( \d{4})?|\d{4}", t) for t in ticks), ticks
+
+
+def test_caseload_chart_default_size_prints_at_true_size_on_a4_landscape(sample_log):
+    fig = plots.caseload_chart(sample_log)
+    width, height = fig.get_size_inches()
+    assert width <= 273 / 25.4 and height <= 186 / 25.4  # A4 landscape less 12 mm margins
+    fig.draw_without_rendering()
+    trends = fig.axes[1:]
+    assert len(trends) == 9 and len({round(ax.get_position().x0, 3) for ax in trends}) == 3  # rows of 3
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.get_xticklabels()) >= 8
+
+
+@pytest.mark.filterwarnings("error")
+def test_caseload_small_multiples_wrap_into_rows_and_leave_no_empty_axes(sample_log):
+    from matplotlib.figure import Figure
+
+    fig = plots.caseload_trends(sample_log, Figure(figsize=(10.5, 6), layout="constrained"), ncols=4)
+    fig.draw_without_rendering()
+    assert len(fig.axes) == 9  # 3 rows of 4, the last row's 3 empty panels removed
+    columns = sorted({round(ax.get_position().x0, 3) for ax in fig.axes})
+    assert len(columns) == 4
+    # The panel above an empty slot shows its own date labels (there is no panel below it).
+    above_gap = [ax for ax in fig.axes if round(ax.get_position().x0, 3) != columns[0]][-1]
+    assert any(t.get_text() for t in above_gap.get_xticklabels())
+
+
 # --- smoke: every chart saves -------------------------------------------------------------------
 
 @pytest.mark.parametrize("client", ["hugo", "dev"])
 def test_every_chart_saves_as_png_and_svg(sample_log, tmp_path, client):
     for name, fig in every_chart(sample_log, client).items():
+        for ext in ("png", "svg"):
+            path = tmp_path / f"{client}-{name}.{ext}"
+            fig.savefig(path)
+            assert path.stat().st_size > 1000, path
+        assert (tmp_path / f"{client}-{name}.svg").read_text().lstrip().startswith("<?xml")
+
+
+@pytest.mark.parametrize("client", ["nopain", "scores", "one", "rest"],
+                         ids=["no-scores", "no-stretches", "one-point", "three-points"])
+def test_edge_case_charts_save_as_png_and_svg(edge_log, tmp_path, client):
+    for name, fig in every_chart(edge_log, client).items():
         for ext in ("png", "svg"):
             path = tmp_path / f"{client}-{name}.{ext}"
             fig.savefig(path)

@@ -1,8 +1,11 @@
 """Properties that hold for every log, checked on random logs (hypothesis).
 
 * conservation: every input row ends up exactly once, valid or rejected, whatever its cells;
-* metrics do not depend on row order, nor on whether clients are analysed together or apart;
-* bounds: adherence >= 0, habit strength in [0, 1], streaks no longer than the active days;
+* metrics (consistency, outcomes, flags, phase effect sizes) do not depend on row order, nor on
+  whether clients are analysed together or apart;
+* bounds: adherence (overall and over 28 days) >= 0, habit strength in [0, 1] on every day of
+  the daily series, streaks no longer than the active days (daily) or the weeks with a session
+  (weekly prescriptions);
 * effect sizes are symmetric: "higher is better" on x equals "lower is better" on -x.
 """
 
@@ -21,8 +24,10 @@ from hypothesis import strategies as st
 
 from backanalytics import columns as C
 from backanalytics.catalog import STRETCHES
-from backanalytics.metrics.consistency import consistency
-from backanalytics.metrics.effect_sizes import effect_sizes
+from backanalytics.metrics.consistency import consistency, weekly_consistency
+from backanalytics.metrics.effect_sizes import effect_sizes, phase_effect_sizes
+from backanalytics.metrics.flags import flags
+from backanalytics.metrics.habit import habit_strength_series
 from backanalytics.metrics.outcomes import outcomes
 from backanalytics.schema import validate
 
@@ -61,6 +66,21 @@ def canonical_rows(draw) -> dict:
 
 
 canonical_tables = st.lists(canonical_rows(), min_size=1, max_size=60)
+
+
+@st.composite
+def phased_tables(draw) -> list[dict]:
+    """Rows of clients with a score-only baseline (phase A) before they start stretching (B)."""
+    rows = []
+    for client in draw(st.lists(st.sampled_from(CLIENTS), min_size=1, max_size=4, unique=True)):
+        start = draw(st.dates(pd.Timestamp("2025-01-01").date(), pd.Timestamp("2026-10-01").date()))
+        n_a, n_b = draw(st.integers(2, 6)), draw(st.integers(1, 6))
+        for day in range(n_a + n_b):
+            row = {C.CLIENT_ID: client, C.DATE: (start + pd.Timedelta(days=day)).isoformat(),
+                   C.STRETCH: draw(st.sampled_from(NAMES)) if day >= n_a else "",
+                   C.PAIN: str(draw(st.integers(0, 10))), C.PLANNED_REST: "False"}
+            rows.append({**dict.fromkeys([C.HOLD_S, C.REPS, C.SIDE, C.PAIN_AFTER, C.FLEXIBILITY], ""), **row})
+    return rows
 
 
 def as_log(rows: list[dict]) -> pd.DataFrame:
@@ -173,6 +193,22 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
                                   check_index_type=False)
 
 
+def flag_table(log: pd.DataFrame, per_week: int | None) -> pd.DataFrame:
+    return flags(log, as_of=AS_OF, prescription=per_week)
+
+
+def effect_table(log: pd.DataFrame) -> pd.DataFrame:
+    return phase_effect_sizes(log, C.PAIN, metrics=["NAP", "Tau", "PND", "SMD"])
+
+
+def same_rows(a: pd.DataFrame, b: pd.DataFrame, keys: list[str]) -> None:
+    """Equal tables, whatever order their rows come in (sorted by ``keys``, ties kept in order)."""
+    def order(t: pd.DataFrame) -> pd.DataFrame:
+        return t.sort_values(keys, kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(order(a), order(b), check_exact=False, rtol=1e-9, atol=1e-12,
+                                  check_index_type=False)
+
+
 @METRIC_SETTINGS
 @given(canonical_tables, st.sampled_from([None, 3]), st.randoms(use_true_random=False))
 def test_metrics_do_not_depend_on_row_order(rows, per_week, rnd):
@@ -181,6 +217,8 @@ def test_metrics_do_not_depend_on_row_order(rows, per_week, rnd):
     same(consistency(log, prescription=per_week, as_of=AS_OF),
          consistency(shuffled, prescription=per_week, as_of=AS_OF))
     same(outcomes(log, as_of=AS_OF), outcomes(shuffled, as_of=AS_OF))
+    # flags come sorted: the very same table, row for row
+    pd.testing.assert_frame_equal(flag_table(log, per_week), flag_table(shuffled, per_week))
 
 
 @METRIC_SETTINGS
@@ -192,6 +230,21 @@ def test_metrics_do_not_depend_on_the_other_clients(rows, per_week, group):
     same(consistency(log, prescription=per_week, as_of=AS_OF),
          pd.concat([consistency(p, prescription=per_week, as_of=AS_OF) for p in parts]))
     same(outcomes(log, as_of=AS_OF), pd.concat([outcomes(p, as_of=AS_OF) for p in parts]))
+    same_rows(flag_table(log, per_week), pd.concat([flag_table(p, per_week) for p in parts]),
+              [C.CLIENT_ID, C.DATE, "flag"])
+
+
+@METRIC_SETTINGS
+@given(phased_tables(), st.randoms(use_true_random=False), st.sets(st.sampled_from(CLIENTS), min_size=1))
+def test_phase_effect_sizes_do_not_depend_on_row_order_or_other_clients(rows, rnd, group):
+    log = as_log(rows)
+    table = effect_table(log)
+    assert set(table[C.CLIENT_ID]) == set(log[C.CLIENT_ID])  # every client has phases A and B
+    shuffled = log.sample(frac=1, random_state=rnd.randint(0, 2**31)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(table, effect_table(shuffled), check_exact=False, rtol=1e-9)
+    mine = log[C.CLIENT_ID].isin(group)
+    parts = [p.reset_index(drop=True) for p in (log[mine], log[~mine]) if len(p)]
+    same_rows(table, pd.concat([effect_table(p) for p in parts]), [C.CLIENT_ID])
 
 
 # ------------------------------------------------------------------ bounds
@@ -200,14 +253,25 @@ def test_metrics_do_not_depend_on_the_other_clients(rows, per_week, group):
 @METRIC_SETTINGS
 @given(canonical_tables, st.sampled_from([None, 1, 3, 5, 7]))
 def test_adherence_habit_strength_and_streaks_stay_in_bounds(rows, per_week):
-    table = consistency(as_log(rows), prescription=per_week, as_of=AS_OF)
+    log = as_log(rows)
+    table = consistency(log, prescription=per_week, as_of=AS_OF)
     assert (table["adherence"].dropna() >= 0).all()
+    assert (table["adherence_28d"].dropna() >= 0).all()
     assert table["habit_strength"].between(0, 1).all()
     assert (table["current_streak"] <= table["longest_streak"]).all()
     assert (table["longest_streak"] >= 0).all()
     if per_week in (None, 7):  # daily: a streak counts session days
+        assert (table["streak_unit"] == "days").all()
         assert (table["longest_streak"] <= table["active_days"]).all()
+    else:  # weekly: a streak counts weeks that met the target, so weeks with a session
+        weekly = weekly_consistency(log, prescription=per_week, as_of=AS_OF)
+        weeks = weekly[weekly["sessions"] > 0].groupby(C.CLIENT_ID).size().reindex(table.index, fill_value=0)
+        assert (table["streak_unit"] == "weeks").all()
+        assert (table["longest_streak"] <= weeks).all()
     assert (table["active_days"] <= table["days"]).all()
+    series = habit_strength_series(log, per_week or 7, as_of=AS_OF)
+    assert series["habit_strength"].between(0, 1).all()
+    assert series["habit_strength"].notna().all()
 
 
 # ------------------------------------------------------------------ effect sizes

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from backanalytics.report.batch import build_reports, client_file_name
 from backanalytics.report.content import caseload_rows, client_summary, compute_metrics, num
 from backanalytics.report.export import export_tables, write_exports
 from backanalytics.report.figures import EmbeddedFigure
+from backanalytics.report.safety import atomic_path
 
 runner = CliRunner()
 XSS = "<script>alert(1)</script>"
@@ -41,7 +44,7 @@ def fast_charts(monkeypatch):
     """Replace the matplotlib charts by a tiny PNG (the chart code has its own tests)."""
     stub = EmbeddedFigure(key="progress", title="stub", caption="stub", src=TINY_PNG, alt="stub")
     monkeypatch.setattr(html, "client_figures", lambda *a, **k: [stub])
-    monkeypatch.setattr(html, "caseload_figure", lambda *a, **k: stub)
+    monkeypatch.setattr(html, "caseload_figures", lambda *a, **k: [stub])
 
 
 def small_log(sample_log, ids: dict[str, str] | None = None) -> pd.DataFrame:
@@ -73,7 +76,7 @@ def test_pain_sentence_hand_worked_example():
                         "flexibility": float("nan"), "reach_cm": float("nan"), "notes": None,
                         "planned_rest": False})
     text = client_summary(compute_metrics(log), "a")["outcomes"][0]
-    assert text == ("Your pain fell from 6.0 to 3.0 (-50 %), a clinically important improvement "
+    assert text == ("Your pain fell from 6.0 to 3.0 (-3.0 points, -50 %), a clinically important improvement "
                     "(≥ 2 points or ≥ 30 %, Farrar 2001).")
 
 
@@ -204,6 +207,56 @@ def test_failing_writer_leaves_no_partial_file(sample_log, tmp_path, fast_charts
     names = sorted(p.name for p in out.iterdir())
     assert names == ["client_anna.pdf", "client_grace.pdf"]  # no .part file, no half-written report
     assert (out / "client_grace.pdf").read_bytes() == b"previous complete report"
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test (restored afterwards)."""
+    previous = os.umask(0o022)
+    yield lambda mask: os.umask(mask)
+    os.umask(previous)
+
+
+@pytest.mark.parametrize(("mask", "mode"), [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_atomic_write_gives_the_permissions_of_a_plain_open(tmp_path, umask, mask, mode):
+    # open(path, "w") creates 0666 & ~umask; mkstemp alone would leave every report at 0600.
+    umask(mask)
+    with atomic_path(tmp_path / "report.html") as tmp:
+        tmp.write_text("done")
+    plain = tmp_path / "plain.html"
+    plain.write_text("done")
+    assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == mode == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_atomic_write_over_a_file_keeps_its_permissions(tmp_path, umask):
+    umask(0o022)
+    target = tmp_path / "caseload.html"
+    target.write_text("old")
+    target.chmod(0o640)  # e.g. a clinic's shared folder with group read
+    with atomic_path(target) as tmp:
+        tmp.write_text("new")
+    assert target.read_text() == "new" and stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_reports_and_exports_are_created_with_normal_permissions(sample_log, tmp_path, fast_charts, umask):
+    umask(0o022)
+    result = build_reports(small_log(sample_log), tmp_path / "out", formats=("html",), exports=("csv", "xlsx"),
+                           progress=False)
+    assert result.clients and result.caseload and result.exports
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in result.files} == {oct(0o644)}
+
+
+# -- progress bar -----------------------------------------------------------------------------------------
+
+
+def test_progress_bar_on_stderr_counts_the_clients(sample_log, tmp_path, fast_charts, capsys):
+    metrics = compute_metrics(small_log(sample_log))
+    batch.write_client_reports(metrics, tmp_path / "on", formats=("html",), progress=True)
+    err = capsys.readouterr().err
+    assert re.search(r"client reports:\s+\d+%.*\b[0-3]/3 ", err), err  # tqdm: "client reports:  0%| | 0/3 [..."
+    batch.write_client_reports(metrics, tmp_path / "off", formats=("html",), progress=False)
+    batch.write_client_reports(metrics, tmp_path / "auto", formats=("html",))  # None: only on a terminal
+    assert capsys.readouterr().err == ""
 
 
 # -- anonymisation ---------------------------------------------------------------------------------------

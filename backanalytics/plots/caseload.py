@@ -29,7 +29,7 @@ from backanalytics.metrics.flags import flags as flag_table
 from backanalytics.metrics.outcomes import outcomes, rolling_mean
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.plots.progress import broken_at_gaps
-from backanalytics.plots.style import COLORS, GREY, date_axis, get_ax, get_fig, styled
+from backanalytics.plots.style import COLORS, GREY, date_axis, get_ax, get_fig, root_figure, styled
 from backanalytics.thresholds import THRESHOLDS
 
 MARKERS = {"alert": "D", "warning": "^", "none": "o"}
@@ -118,9 +118,13 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
     ax.grid(axis="x")
     improved = int((shown["pain_change"] <= -mcid).sum())
     at_risk = int((table["severity"] != "none").sum())
-    ax.set_title(f"Caseload: {improved} of {len(table)} clients improved by the MCID; "
-                 f"{at_risk} with a recent flag")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3, borderaxespad=0)
+    # In a narrow panel the title wraps and the legend stacks: a legend or title wider than its
+    # (sub)figure makes constrained layout collapse the axes.
+    room = ax.figure.bbox.width / root_figure(ax).dpi
+    ax.set_title(wrap_to(f"Caseload: {improved} of {len(table)} clients improved by the MCID; "
+                         f"{at_risk} with a recent flag", room - 0.9))  # less the y labels
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3 if room >= 7.5 else 2 if room >= 4 else 1,
+              borderaxespad=0)
     _label_clients(ax, shown)
     return ax
 
@@ -130,14 +134,24 @@ LABEL_SPOTS = (((7, 0), "left"), ((-7, 0), "right"), ((7, 12), "left"), ((7, -12
                ((-7, 12), "right"), ((-7, -12), "right"))
 
 
+def wrap_to(title: str, inches: float, points: float = 11.0) -> str:
+    """Wrap a bold title to lines that fit ``inches`` (about 0.66 em per character)."""
+    return "\n".join(textwrap.wrap(title, max(20, int(inches * 72 / (0.66 * points)))))
+
+
+def _inside(box: Bbox, area: Bbox) -> bool:
+    return box.x0 >= area.x0 and box.x1 <= area.x1 and box.y0 >= area.y0 and box.y1 <= area.y1
+
+
 def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
     """Label every dot, flagged clients in bold with their flags, avoiding other labels and dots.
 
     Greedy: the layout is settled first, then each label takes the first spot in
     :data:`LABEL_SPOTS` whose box overlaps no placed label and no dot (flagged clients first).
     """
-    fig = ax.figure.figure if isinstance(ax.figure, SubFigure) else ax.figure  # the root Figure
+    fig = root_figure(ax)
     fig.draw_without_rendering()
+    area = ax.get_window_extent()
     dots = ax.transData.transform(np.c_[100 * shown["adherence"], shown["pain_change"]])
     taken = [Bbox.from_bounds(x - 6, y - 6, 12, 12) for x, y in dots]
     order = sorted(range(len(shown)), key=lambda i: shown["severity"].iloc[i] == "none")
@@ -149,28 +163,46 @@ def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
                             textcoords="offset points", va="center", fontsize=8, gid=f"label:{client}",
                             fontweight="bold" if flagged else "normal", color="black" if flagged else GREY)
         mine = Bbox.from_bounds(dots[i][0] - 6, dots[i][1] - 6, 12, 12)
+        free = []  # spots clear of other labels and dots, those inside the axes first
         for offset, ha in LABEL_SPOTS:
             label.set_position(offset)
             label.set_horizontalalignment(ha)
             box = label.get_window_extent().expanded(1.05, 1.1)
             if not any(box.overlaps(other) for other in taken if other is not mine):
-                break
-        else:
-            label.set_position(LABEL_SPOTS[0][0])
-            label.set_horizontalalignment("left")
-            box = label.get_window_extent()
-        taken.append(box)
+                free.append((not _inside(box, area), offset, ha))
+        offset, ha = (min(free, key=lambda f: f[0])[1:] if free else (LABEL_SPOTS[0][0], "left"))
+        label.set_position(offset)
+        label.set_horizontalalignment(ha)
+        taken.append(label.get_window_extent().expanded(1.05, 1.1))
 
 
 @styled
 def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
                     as_of: object | None = None, prescription: float | pd.DataFrame | None = None,
-                    recent_days: int = 14, ncols: int = 3, table: pd.DataFrame | None = None
-                    ) -> Figure | SubFigure:
+                    recent_days: int = 14, ncols: int = 3, table: pd.DataFrame | None = None,
+                    first_rank: int = 1) -> Figure | SubFigure:
     """Small multiples of each client's daily pain and 7-day mean, most in need first.
 
-    Returns the Figure; ``fig.axes[:n_clients]`` are in need order (see :func:`caseload_table`),
-    each titled "<rank>. <client>" with its flags, sharing the date range and the 0-10 scale.
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        The canonical log (all clients; not changed).
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        Where to draw; a new figure when omitted.
+    as_of, prescription, recent_days
+        Passed to :func:`caseload_table`.
+    ncols : int, default 3
+        Panels per row; the clients wrap into as many rows as needed.
+    table : pandas.DataFrame, optional
+        A precomputed :func:`caseload_table` (or a slice of it: one page of a long caseload).
+    first_rank : int, default 1
+        The need rank of the table's first client (a slice starting at the 13th client: 13).
+
+    Returns
+    -------
+    Figure or SubFigure
+        ``fig.axes`` holds exactly one Axes per client, in need order (see :func:`caseload_table`),
+        each titled "<rank>. <client>" with its flags, sharing the date range and the 0-10 scale.
     """
     as_of = resolve_as_of(log, as_of)
     if table is None:
@@ -178,8 +210,12 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
     n = len(table)
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
-    fig = get_fig(fig, (3.4 * ncols, 2.3 * nrows + 0.6))
+    fig = get_fig(fig, (2.6 * ncols + 0.4, 1.9 * nrows + 0.6))
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
+    for ax in axes[max(n, 1):]:  # the unused end of the last row
+        fig.delaxes(ax)
+    for ax in axes[n - ncols:n] if n > ncols else ():
+        ax.xaxis.set_tick_params(labelbottom=True)  # a bottom row cut short leaves its upper neighbours bare
     daily = rolling_mean(log[log[C.DATE] <= as_of], C.PAIN)
     for i, (ax, (client, row)) in enumerate(zip(axes, table.iterrows(), strict=False)):
         d = daily[daily[C.CLIENT_ID] == client]
@@ -193,32 +229,75 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
             ax.plot(x, y, color=COLORS[C.PAIN], linewidth=1.8, gid="rolling")
         change = "" if pd.isna(row["pain_change"]) else f"pain {row['pain_change']:+.1f}"
         marker = {"alert": " [ALERT]", "warning": " [warning]"}.get(row["severity"], "")
-        ax.set_title(f"{i + 1}. {client}{marker}", fontsize=9.5,
+        ax.set_title(f"{first_rank + i}. {client}{marker}", fontsize=9.5,
                      color=COLORS["bad"] if row["severity"] == "alert" else "black")
         note = "; ".join(p for p in (change, row["flags"]) if p)
-        ax.text(0.02, 0.04, note, transform=ax.transAxes, fontsize=7.5, color=GREY, va="bottom")
+        ax.text(0.02, 0.04, "\n".join(textwrap.wrap(note, 34)[:2]), transform=ax.transAxes, fontsize=7.5,
+                color=GREY, va="bottom")
         ax.tick_params(labelsize=8)
-    for ax in axes[n:]:
-        ax.set_visible(False)
     axes[0].set_ylim(-0.4, 10.4)
     axes[0].set_yticks(range(0, 11, 2))
     date_axis(axes[0])
-    for ax in axes[::ncols]:
+    for ax in axes[:n:ncols]:
         ax.set_ylabel("pain (0-10)", fontsize=8.5)
-    fig.suptitle("Pain by client, most in need first (dots: daily pain, line: 7-day mean)",
+    fig.suptitle(wrap_to("Pain by client, most in need first (dots: daily pain, line: 7-day mean)",
+                         fig.bbox.width / root_figure(axes[0]).dpi),
                  x=0.01, ha="left", fontsize=11, fontweight="bold")
     return fig
 
 
+#: Width of one small multiple (inches) when :func:`caseload_chart` picks the number of columns.
+PANEL_WIDTH = 1.9
+#: A figure at least this many times as wide as tall puts the scatter beside the small multiples.
+SIDE_BY_SIDE_ASPECT = 1.3
+
+
+def caseload_size(n_clients: int, width: float = 10.5) -> tuple[float, float]:
+    """A figure size for :func:`caseload_chart` that prints at its true size on A4 landscape.
+
+    10.5 inches fits the 273 mm text width of an A4 landscape page, so 8-point labels stay 8
+    points; the height grows with the rows of small multiples (the scatter beside them).
+    """
+    trend_width = width * 1.35 / 2.35
+    ncols = max(1, min(4, int(trend_width // PANEL_WIDTH)))
+    rows = max(1, math.ceil(n_clients / ncols))
+    return width, max(5.0, 1.65 * rows + 0.6)
+
+
 @styled
 def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: object | None = None,
-                   prescription: float | pd.DataFrame | None = None, recent_days: int = 14) -> Figure:
-    """One figure for the whole caseload: :func:`caseload_scatter` beside :func:`caseload_trends`."""
+                   prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
+                   ncols: int | None = None) -> Figure:
+    """One figure for the whole caseload: :func:`caseload_scatter` and :func:`caseload_trends`.
+
+    Parameters
+    ----------
+    log : pandas.DataFrame
+        The canonical log (all clients; not changed).
+    fig : matplotlib.figure.Figure, optional
+        Where to draw; a new figure of :func:`caseload_size` when omitted.
+    as_of, prescription, recent_days
+        Passed to :func:`caseload_table`.
+    ncols : int, optional
+        Small multiples per row (default: as many ~1.9-inch panels as fit, at most 4).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        A wide figure (width >= 1.3 x height) has the scatter on the left and the small multiples
+        on the right; a narrower one stacks the scatter above them. ``fig.axes`` is the scatter's
+        Axes then one Axes per client.
+    """
     table = caseload_table(log, as_of, prescription, recent_days)
-    n_rows = max(1, math.ceil(len(table) / 3))
-    fig = get_fig(fig, (19.0, max(6.0, 2.3 * n_rows + 1.0)))
-    left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.35])
-    caseload_trends(log, right, as_of=as_of, table=table)
+    fig = get_fig(fig, caseload_size(len(table)))
+    width, height = fig.get_size_inches()
+    if width >= SIDE_BY_SIDE_ASPECT * height:
+        left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.35])
+        room = width * 1.35 / 2.35
+    else:
+        left, right = fig.subfigures(2, 1, height_ratios=[1.0, 1.3])
+        room = width
+    cols = ncols or max(1, min(4, int(room // PANEL_WIDTH)))
+    caseload_trends(log, right, as_of=as_of, table=table, ncols=cols)
     caseload_scatter(log, ax=left.subplots(), table=table)  # last: its labels see the final layout
     return fig
-

@@ -28,6 +28,7 @@ from backanalytics.plots.style import (
     client_log,
     date_axis,
     empty_panel,
+    fit_labels_right,
     get_ax,
     get_fig,
     pad_dates,
@@ -82,10 +83,13 @@ def stretch_mix(log: pd.DataFrame, client: str, ax: Axes | None = None, *,
     ax.barh(y, within, color=colors, height=0.7, label="within guidance")
     ax.barh(y, entries - within, left=within, color=colors, alpha=0.35, height=0.7,
             hatch=OUTSIDE_HATCH, edgecolor="white", linewidth=0, label="outside guidance")
+    labels = []
     for yi, n, s in zip(y, entries, share, strict=True):
-        words = "not judged" if np.isnan(s) else f"{s:.0%} within guidance"
-        ax.annotate(f"{n:.0f}x, {words}", (n, yi), xytext=(4, 0), textcoords="offset points",
-                    va="center", fontsize=8, color=GREY)
+        # The top bar says what the share is; the others repeat only the numbers (short labels
+        # leave the bars room).
+        words = "not judged" if np.isnan(s) else f"{s:.0%} within guidance" if yi == y[-1] else f"{s:.0%}"
+        labels.append(ax.annotate(f"{n:.0f}x, {words}", (n, yi), xytext=(4, 0), textcoords="offset points",
+                                  va="center", fontsize=8, color=GREY, gid="bar_label"))
     ax.set_yticks(y, names)
     ax.set_xlim(0, entries.max() * 1.45)
     ax.set_xlabel("times done (entries)")
@@ -101,6 +105,7 @@ def stretch_mix(log: pd.DataFrame, client: str, ax: Axes | None = None, *,
                 Patch(facecolor=GREY, alpha=0.35, hatch=OUTSIDE_HATCH, edgecolor="white",
                       label="outside guidance")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fit_labels_right(ax, labels)  # last: bar labels end inside the axes, so never under the legend
     return ax
 
 
@@ -141,6 +146,8 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     left, right = fig.subplots(1, 2, width_ratios=[1.6, 1.0])
     stretch_mix(log, client, ax=left, guidance=guidance)
     target_areas(log, client, ax=right)
+    # The right panel narrowed the left one: fit its bar labels again, in the final layout.
+    fit_labels_right(left, [t for t in left.texts if t.get_gid() == "bar_label"])
     return fig
 
 

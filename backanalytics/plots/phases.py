@@ -41,14 +41,16 @@ def nap_words(nap: float) -> str:
     return next(words for lower, words in NAP_BANDS if nap >= lower)
 
 
-def phase_title(client: str, score: str, nap: float | None, ci: tuple[float, float] | None = None) -> str:
+def phase_title(client: str, score: str, nap: float | None, ci: tuple[float, float] | None = None,
+                since: str = "once stretching began") -> str:
     """A title in words from NAP (oriented so that > 0.5 means improvement) and its 95 % CI.
 
-    When the interval includes 0.5 (no effect) the title says the change is uncertain.
+    When the interval includes 0.5 (no effect) the title says the change is uncertain. ``since``
+    names phase B ("once stretching began", or "from 31 Aug" for an explicit phase date).
     """
     name = SCORE_NAMES.get(score, score)
     if nap is None or pd.isna(nap):
-        return f"{client}: {name} before and after stretching began"
+        return f"{client}: {name} before and after {since.removeprefix('once ').removeprefix('from ')}"
     sure = ci is None or pd.isna(ci[0]) or not ci[0] <= 0.5 <= ci[1]
     if nap >= 0.66:
         what = "improved" if sure else "may have improved"
@@ -57,7 +59,7 @@ def phase_title(client: str, score: str, nap: float | None, ci: tuple[float, flo
     else:
         what = "did not clearly change"
     size = f"{nap_words(max(nap, 1 - nap))} effect" if sure else "95% CI includes no change"
-    return f"{client}: {name} {what} once stretching began (NAP {nap:.2f}, {size})"
+    return f"{client}: {name} {what} {since} (NAP {nap:.2f}, {size})"
 
 
 def _interval(row: pd.Series) -> str:
@@ -104,12 +106,14 @@ def phase_chart(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes | 
         return empty_panel(ax, f"No {name} scores logged for {client}.", f"{client}: no {name} scores")
     cut = pd.Timestamp(phase_date).normalize() if phase_date is not None else first_stretch_day(rows)
     color = COLORS.get(score, COLORS[C.PAIN])
+    # An explicit phase date need not be the day stretching began (a client may stretch from day one).
+    b_words = f"from {cut:%d %b}" if phase_date is not None else "stretching"
     in_a = daily[C.DATE] < cut if cut is not None else pd.Series(True, index=daily.index)
     a, b = daily[in_a], daily[~in_a]
     ax.plot(a[C.DATE], a["value"], "-o", color=GREY, markerfacecolor="white", markersize=4,
             linewidth=0.8, label=f"A: baseline ({len(a)} days)" if len(a) else "_no A", gid="phase_a")
     ax.plot(b[C.DATE], b["value"], "-o", color=color, markersize=3.5, linewidth=0.8, alpha=0.85,
-            label=f"B: stretching ({len(b)} days)" if len(b) else "_no B", gid="phase_b")
+            label=f"B: {b_words} ({len(b)} days)" if len(b) else "_no B", gid="phase_b")
     for part, gid, tone in ((a, "mean_a", GREY), (b, "mean_b", color)):
         if not part.empty:
             mean = float(part["value"].mean())
@@ -117,7 +121,8 @@ def phase_chart(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes | 
                     linestyle="--", linewidth=1.8, gid=gid, label=f"{gid[-1].upper()} mean {mean:.1f}")
     if cut is not None:
         ax.axvline(cut, color=COLORS["phase"], linestyle="-", linewidth=1.4, gid="phase",
-                   label=f"stretching began {cut:%d %b}")
+                   label=f"phase B from {cut:%d %b}" if phase_date is not None
+                   else f"stretching began {cut:%d %b}")
 
     nap, ci = None, None
     if cut is None:
@@ -150,7 +155,8 @@ def phase_chart(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes | 
     elif nap is None:
         ax.set_title(f"{client}: too few days to compare {name} before and after stretching began")
     else:
-        ax.set_title(phase_title(client, score, nap, ci))
+        since = f"from {cut:%d %b}" if phase_date is not None else "once stretching began"
+        ax.set_title(phase_title(client, score, nap, ci, since))
     pad_dates(ax, daily[C.DATE])
     date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)

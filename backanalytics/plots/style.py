@@ -198,6 +198,15 @@ def phase_start(log: pd.DataFrame, score: str = C.PAIN) -> pd.Timestamp | None:
     return first if bool((log[score].notna() & before).any()) else None
 
 
+#: ConciseDateFormatter formats (years, months, days, hours, minutes, seconds). Day ticks name
+#: their month ("15 Sep"), so the offset at the axis end is only ever the year: matplotlib's
+#: default offset for day ticks is the *last* tick's month ("2026-Nov"), which reads as a stray
+#: label under a chart spanning several months.
+DATE_FORMATS = ["%Y", "%b", "%d %b", "%H:%M", "%H:%M", "%S.%f"]
+DATE_ZERO_FORMATS = ["", "%b %Y", "%b", "%d %b", "%H:%M", "%H:%M"]
+DATE_OFFSET_FORMATS = ["", "%Y", "%Y", "%d %b %Y", "%d %b %Y", "%d %b %Y %H:%M"]
+
+
 def date_axis(ax: Axes, mondays: int | None = None) -> None:
     """Readable dates on the x axis with matplotlib's ConciseDateFormatter.
 
@@ -211,7 +220,36 @@ def date_axis(ax: Axes, mondays: int | None = None) -> None:
         return
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+        locator, formats=DATE_FORMATS, zero_formats=DATE_ZERO_FORMATS, offset_formats=DATE_OFFSET_FORMATS))
+
+
+def root_figure(ax: Axes) -> Figure:
+    """The top-level Figure an Axes is drawn on (also when it sits in a SubFigure)."""
+    fig = ax.figure
+    while isinstance(fig, SubFigure):
+        fig = fig.figure
+    return fig
+
+
+def fit_labels_right(ax: Axes, texts: list[Any], tries: int = 4) -> None:
+    """Widen the x range until every text (e.g. a bar-end label) ends inside the axes.
+
+    The layout is settled first (``draw_without_rendering``, constrained layout included), then
+    the right x limit grows by what the widest label overshoots, a few times, since a wider range
+    moves the bars' ends left. Keeps labels off legends and neighbouring panels.
+    """
+    if not texts:
+        return
+    fig = root_figure(ax)
+    for _ in range(tries):
+        fig.draw_without_rendering()
+        box = ax.get_window_extent()
+        right = max(t.get_window_extent().x1 for t in texts)
+        if right <= box.x1 - 2 or box.width <= 0:
+            return
+        lo, hi = ax.get_xlim()
+        ax.set_xlim(lo, lo + (hi - lo) * (right - box.x0 + 6) / box.width)
 
 
 def pad_dates(ax: Axes, dates: pd.Series | pd.DatetimeIndex, days: float = 1.0) -> None:

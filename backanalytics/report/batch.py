@@ -27,6 +27,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from backanalytics import columns as C
+from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.anonymize import anonymize_log, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
@@ -209,6 +210,10 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     missing = sorted(set(clients or ()) - set(log[C.CLIENT_ID].astype(str)))
     if missing:
         raise KeyError(f"no client {missing[0]!r} in the log")
+    # The analysis date comes from the whole log, before any client is picked: a report for one
+    # client must say what the caseload report says of them (a client who went quiet is "silent"
+    # up to the last date anyone logged, not up to their own last entry).
+    as_of = resolve_as_of(log, as_of)
     if secret is not None:
         log = anonymize_log(log, secret)
         clients = None if clients is None else [pseudonym(c, secret) for c in clients]

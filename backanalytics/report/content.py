@@ -22,6 +22,7 @@ from backanalytics.metrics.effect_sizes import phase_effect_sizes
 from backanalytics.metrics.flags import SEVERITY_ORDER, flags
 from backanalytics.metrics.outcomes import outcomes
 from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.report.changes import flexibility_sentence, pain_display, pain_sentence, reach_sentence
 from backanalytics.report.words import (
     FLAG_LABELS,
     adherence_sentences,
@@ -31,16 +32,14 @@ from backanalytics.report.words import (
     dose_sentences,
     effect_summary,
     flag_items,
-    flexibility_sentence,
-    glance_cards,
+    flag_rows,
     habit_sentence,
     num,
-    pain_sentence,
-    reach_sentence,
+    pct,
     relief_sentence,
 )
 
-__all__ = ["Metrics", "caseload_rows", "client_summary", "compute_metrics", "num"]
+__all__ = ["Metrics", "caseload_rows", "client_summary", "compute_metrics", "flags_by_client", "num"]
 
 
 
@@ -131,8 +130,8 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
     >>> log = pd.DataFrame({"client_id": "a", "date": days, "stretch": "Cobra Stretch", "hold_s": 20.0,
     ...     "reps": pd.array([3] * 14, dtype="Int64"), "pain": [6.0] * 7 + [3.0] * 7, "pain_after": None,
     ...     "flexibility": None, "reach_cm": None, "notes": None, "planned_rest": False})
-    >>> client_summary(log, "a")["outcomes"][0][:46]
-    'Your pain fell from 6.0 to 3.0 (-50 %), a clin'
+    >>> client_summary(log, "a")["outcomes"][0][:51]
+    'Your pain fell from 6.0 to 3.0 (-3.0 points, -50 %)'
     """
     if isinstance(source, pd.DataFrame):
         as_of = resolve_as_of(source, as_of)
@@ -150,12 +149,12 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
     outcome_text = [s for s in (pain_sentence(out_row), flexibility_sentence(out_row), reach_sentence(out_row)) if s]
     summary: dict[str, Any] = {
         "client_id": str(client), "title": f"Stretching progress report: {client}", "period": period,
-        "glance": glance_cards(row, out_row, items),
+        "glance": glance_cards(row, out_row, items, metrics.phase_date),
         "adherence": adherence_sentences(row), "habit": habit_sentence(row),
         "dose": dose_sentences(row), "dose_rows": dose_rows(metrics.dose[metrics.dose[C.CLIENT_ID] == client]),
         "outcomes": outcome_text, "relief": relief_sentence(out_row),
         "flags": items, "info_flags": info,
-        "effects": effect_summary(metrics.effects[metrics.effects[C.CLIENT_ID] == client]),
+        "effects": effect_summary(metrics.effects[metrics.effects[C.CLIENT_ID] == client], metrics.phase_date),
         "notes": client_notes(log) if notes else [],
     }
     effects = summary["effects"]
@@ -166,6 +165,33 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
         *(f"{i['label']} ({i['severity']}): {i['advice']}" for i in items)]
     summary["metrics"] = {**row.to_dict(), **out_row.to_dict()}
     return summary
+
+
+def flags_by_client(metrics: Metrics, recent_days: int | None = None, include_info: bool = False) -> pd.DataFrame:
+    """The caseload's flags, one row per client and kind of flag, worst first (see ``flag_rows``).
+
+    Parameters
+    ----------
+    metrics
+        From :func:`compute_metrics`.
+    recent_days
+        Only flags dated in this many days before the analysis date (as :func:`caseload_rows`
+        counts them); None: the whole period.
+    include_info
+        Also the info-level observations (default: only what needs action, warnings and alerts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``client_id, flag, label, severity, count, first, latest, detail, advice``: the same
+        grouping, wording and advice as the "Things to look at" section of each client's report.
+    """
+    table = metrics.flags
+    if not include_info:
+        table = table[table["severity"] != "info"]
+    if recent_days is not None:
+        table = table[table[C.DATE] > metrics.as_of - pd.Timedelta(days=recent_days)]
+    return flag_rows(table)
 
 
 def caseload_rows(metrics: Metrics, recent_days: int = 14) -> pd.DataFrame:
@@ -199,3 +225,29 @@ def caseload_rows(metrics: Metrics, recent_days: int = 14) -> pd.DataFrame:
     table = table.sort_values(["rank", "alerts", "warnings", C.CLIENT_ID], ascending=[True, False, False, True],
                               kind="stable")
     return table.drop(columns="rank").reset_index(drop=True)
+
+
+def glance_cards(row: pd.Series, out_row: pd.Series, items: list[dict[str, Any]],
+                 phase_date: pd.Timestamp | None = None) -> list[dict[str, str]]:
+    """Four headline numbers: sessions done, habit strength, pain now vs then, flags."""
+    cards = []
+    if pd.notna(row["adherence"]):
+        cards.append({"label": "Adherence", "value": pct(row["adherence"]), "note": "of the planned sessions done",
+                      "tone": "good" if row["adherent"] else "warning"})
+    if pd.notna(row.get("habit_strength")):
+        cards.append({"label": "Habit strength", "value": f"{num(100 * row['habit_strength'], 0)}/100",
+                      "note": "grows with every session", "tone": ""})
+    display = pain_display(out_row)
+    if display is not None:
+        shown, _, verdict = display
+        span = ("from first week to last week" if phase_date is None
+                else f"before {day(phase_date)} → last week")
+        note = {"improved": "clinically important fall", "worse": "clinically important rise"}.get(verdict, span)
+        cards.append({"label": "Pain (0-10)", "value": f"{shown.baseline} → {shown.current}", "note": note,
+                      "tone": {"improved": "good", "worse": "warning"}.get(verdict, "")})
+    worst = items[0]["severity"] if items else None
+    n = len(items)
+    cards.append({"label": "Things to look at", "value": str(n),
+                  "note": f"worst: {worst}" if worst else "nothing needs action",
+                  "tone": worst or "good"})
+    return cards

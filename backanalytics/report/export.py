@@ -111,3 +111,50 @@ def export_metrics(log: pd.DataFrame, folder: Path, formats: tuple[str, ...] = K
 
     metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
     return write_exports(metrics, Path(folder), tuple(formats), prefix)
+
+
+def write_caseload_table(metrics: Metrics, folder: Path, kinds: tuple[str, ...] = KINDS,
+                         recent_days: int = 14, prefix: str = "caseload") -> list[Path]:
+    """The caseload report's table and its flags, as CSV files and/or one Excel workbook.
+
+    Parameters
+    ----------
+    metrics
+        From :func:`backanalytics.report.content.compute_metrics`.
+    folder
+        Output folder (created when missing).
+    kinds
+        ``"csv"`` and/or ``"xlsx"``.
+    recent_days
+        Flags dated in this many days before the analysis date set a client's status (as in the
+        caseload report).
+    prefix
+        File name prefix: ``<prefix>.csv`` (:func:`~backanalytics.report.content.caseload_rows`),
+        ``<prefix>_flags.csv`` (:func:`~backanalytics.report.content.flags_by_client`) and
+        ``<prefix>.xlsx`` with both as sheets.
+
+    Returns
+    -------
+    list of Path
+        The files written (formula-safe, atomically).
+    """
+    from backanalytics.report.content import caseload_rows, flags_by_client
+
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown export kind(s) {sorted(unknown)}; use csv and/or xlsx")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {prefix: caseload_rows(metrics, recent_days=recent_days),
+              f"{prefix}_flags": flags_by_client(metrics, recent_days=recent_days)}
+    paths: list[Path] = []
+    if "csv" in kinds:
+        for name, table in tables.items():
+            path = inside(folder, f"{name}.csv")
+            with atomic_path(path) as tmp:
+                _for_csv(table).to_csv(tmp, index=False)
+            paths.append(path)
+    if "xlsx" in kinds:
+        sheets = {"caseload": tables[prefix], "flags": tables[f"{prefix}_flags"]}
+        paths.append(write_xlsx(sheets, inside(folder, f"{prefix}.xlsx")))
+    return paths

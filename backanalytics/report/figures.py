@@ -59,6 +59,16 @@ def _embed(key: str, title: str, caption: str, fig: Figure) -> EmbeddedFigure:
     return EmbeddedFigure(key=key, title=title, caption=caption, src=to_data_uri(fig), alt=f"Chart: {title}. {caption}")
 
 
+#: Chart width in inches: about the 180 mm text width of an A4 portrait page, so the PDF prints
+#: charts near their true size (labels of 8-9 points stay 7-8 points).
+WIDTH = 8.0
+#: The caseload report is A4 landscape (273 mm of text width).
+WIDE = 10.5
+#: Small multiples per caseload chart page (rows of :data:`CASELOAD_COLUMNS`).
+CASELOAD_PAGE = 12
+CASELOAD_COLUMNS = 4
+
+
 def client_figures(metrics: Metrics, client: str, prescription: float | object = None) -> list[EmbeddedFigure]:
     """The charts of one client's report, in report order.
 
@@ -78,50 +88,83 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
         chart when the client has a baseline phase.
     """
     from backanalytics import plots
+    from backanalytics.report.words import phase_words
 
     log, as_of = metrics.log, metrics.as_of
     baseline = metrics.phase_date
+    n_stretches = int((metrics.dose[C.CLIENT_ID] == client).sum())
     figs = [
         ("progress", "Pain and flexibility over time",
          "Dots are daily scores, the line is the 7-day average. Outside the shaded band (the starting "
          "level ± 2 points) the change is clinically important.",
-         lambda: plots.progress_chart(log, client, fig=new_figure((9.0, 6.3)),
+         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 5.2)),
                                       as_of=as_of, baseline=baseline)),
         ("weekly", "Sessions per week",
          "Bars are the days you stretched each week; the line is the plan.",
          lambda: _axes_figure(lambda ax: plots.weekly_adherence(
-             log, client, ax=ax, as_of=as_of, weekly=metrics.weekly, prescription=prescription), (9.0, 3.2))),
+             log, client, ax=ax, as_of=as_of, weekly=metrics.weekly, prescription=prescription), (WIDTH, 3.0))),
         ("calendar", "Calendar",
          "Each square is a day; darker means more minutes of stretching.",
-         lambda: _axes_figure(lambda ax: plots.calendar_heatmap(log, client, ax=ax, as_of=as_of), (9.0, 2.6))),
+         lambda: _axes_figure(lambda ax: plots.calendar_heatmap(log, client, ax=ax, as_of=as_of), (WIDTH, 2.5))),
         ("relief", "Pain before and after each session",
-         "Green: pain eased during the session; red: pain rose (stretching should not hurt).",
-         lambda: _axes_figure(lambda ax: plots.relief_chart(log, client, ax=ax), (9.0, 3.2))),
+         "Green with a downward triangle: pain eased during the session; orange with an upward "
+         "triangle: pain rose (stretching should not hurt).",
+         lambda: _axes_figure(lambda ax: plots.relief_chart(log, client, ax=ax), (WIDTH, 3.0))),
         ("mix", "Your stretches and the body areas they reach",
          "How often each stretch was done, and how often within the dose guidance.",
-         lambda: plots.stretch_mix_chart(log, client, fig=new_figure((11.0, 3.8)))),
+         lambda: plots.stretch_mix_chart(log, client, fig=new_figure((WIDTH, max(3.0, 0.3 * n_stretches + 1.6))))),
     ]
     client_effects = metrics.effects[metrics.effects[C.CLIENT_ID] == client]
     if not client_effects.empty:
-        figs.append(("phases", "Before and after you started stretching",
-                     "Hollow dots: baseline days before stretching; filled dots: days since. Dashed lines are "
+        words = phase_words(metrics.phase_date)
+        figs.append(("phases", words["heading"],
+                     f"Hollow dots: baseline days {words['before']}; filled dots: days since. Dashed lines are "
                      "the averages of each phase.",
                      lambda: _axes_figure(lambda ax: plots.phase_chart(
-                         log, client, ax=ax, phase_date=metrics.phase_date, effects=client_effects), (9.0, 3.4))))
+                         log, client, ax=ax, phase_date=metrics.phase_date, effects=client_effects),
+                         (WIDTH, 3.2))))
     out = []
     for key, title, caption, make in figs:
         out.append(_embed(key, title, caption, make()))
     return out
 
 
-def caseload_figure(metrics: Metrics, prescription: float | object = None) -> EmbeddedFigure:
-    """The caseload overview chart (adherence vs pain change, and every client's pain trend)."""
+CASELOAD_CAPTION = ("Left: each client's adherence against their change in pain (the dashed lines mark 80 % "
+                    "adherence and a clinically important 2-point improvement). Right: each client's daily "
+                    "pain, most in need first.")
+
+
+def caseload_figures(metrics: Metrics, prescription: float | object = None) -> list[EmbeddedFigure]:
+    """The caseload report's charts, each sized to print at its true size on A4 landscape.
+
+    Up to nine clients: one :func:`backanalytics.plots.caseload_chart` (scatter beside the small
+    multiples). More: the scatter alone, then the small multiples in pages of
+    :data:`CASELOAD_PAGE` (rows of :data:`CASELOAD_COLUMNS`), so no chart is shrunk to fit.
+    """
     from backanalytics import plots
 
-    rows = max(1, math.ceil(len(metrics.clients) / 3))
-    fig = new_figure((19.0, max(6.0, 2.3 * rows + 1.0)))
-    plots.caseload_chart(metrics.log, fig=fig, as_of=metrics.as_of, prescription=prescription)
-    return _embed("caseload", "Caseload overview",
-                  "Left: each client's adherence against their change in pain (the dashed lines mark 80 % "
-                  "adherence and a clinically important 2-point improvement). Right: each client's daily "
-                  "pain, most in need first.", fig)
+    log, as_of = metrics.log, metrics.as_of
+    n = len(metrics.clients)
+    if n <= 9:
+        fig = new_figure(plots.caseload.caseload_size(n, WIDE))
+        plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription)
+        return [_embed("caseload", "Caseload overview", CASELOAD_CAPTION, fig)]
+    table = plots.caseload_table(log, as_of, prescription)
+    scatter = _axes_figure(lambda ax: plots.caseload_scatter(log, ax=ax, table=table), (WIDE, 5.5))
+    out = [_embed("caseload", "Caseload overview",
+                  "Each client's adherence against their change in pain (the dashed lines mark 80 % adherence "
+                  "and a clinically important 2-point improvement).", scatter)]
+    for start in range(0, n, CASELOAD_PAGE):
+        part = table.iloc[start:start + CASELOAD_PAGE]
+        rows = math.ceil(len(part) / CASELOAD_COLUMNS)
+        fig = new_figure((WIDE, 1.65 * rows + 0.6))
+        plots.caseload_trends(log, fig, as_of=as_of, table=part, ncols=CASELOAD_COLUMNS, first_rank=start + 1)
+        last = min(start + CASELOAD_PAGE, n)
+        out.append(_embed(f"caseload-trends-{start + 1}", f"Pain by client, {start + 1} to {last} of {n}",
+                          "Each client's daily pain and 7-day mean, most in need first.", fig))
+    return out
+
+
+def caseload_figure(metrics: Metrics, prescription: float | object = None) -> EmbeddedFigure:
+    """The first caseload chart (the overview; see :func:`caseload_figures`)."""
+    return caseload_figures(metrics, prescription)[0]

@@ -17,9 +17,10 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from backanalytics.report.changes import pain_display
 from backanalytics.report.content import Metrics, caseload_rows, client_summary
-from backanalytics.report.figures import EmbeddedFigure, caseload_figure, client_figures
-from backanalytics.report.words import day, num, pct, signed
+from backanalytics.report.figures import EmbeddedFigure, caseload_figures, client_figures
+from backanalytics.report.words import day, num, pct
 
 STATUS = {"alert": "Alert", "warning": "Warning", "none": "OK"}
 
@@ -86,7 +87,7 @@ def caseload_display(rows: pd.DataFrame, links: Mapping[str, str] | None = None)
     out = []
     for r in rows.to_dict("records"):
         unit = "d" if r["streak_unit"] == "days" else "wk"
-        has_pain = pd.notna(r["pain_baseline"]) and pd.notna(r["pain_current"])
+        pain = pain_display(pd.Series(r))
         mcid = r["pain_mcid_reached"]
         out.append({
             "client_id": str(r["client_id"]), "href": (links or {}).get(str(r["client_id"])),
@@ -95,8 +96,8 @@ def caseload_display(rows: pd.DataFrame, links: Mapping[str, str] | None = None)
             "adherence_28d": pct(r["adherence_28d"]) if pd.notna(r["adherence_28d"]) else "",
             "streak": f"{int(r['current_streak'])} {unit}",
             "habit": num(100 * r["habit_strength"], 0) if pd.notna(r["habit_strength"]) else "",
-            "pain": f"{num(r['pain_baseline'])} → {num(r['pain_current'])}" if has_pain else "no scores",
-            "change": f"{signed(r['pain_pct_change'], 0)} %" if pd.notna(r["pain_pct_change"]) else "",
+            "pain": f"{pain[0].baseline} → {pain[0].current}" if pain else "no scores",
+            "change": pain[1] if pain else "",
             "mcid": "" if pd.isna(mcid) else ("yes" if bool(mcid) else "not yet"),
             "last": "" if pd.isna(r["days_since_last"]) else (
                 "today" if r["days_since_last"] == 0 else f"{int(r['days_since_last'])} d ago"),
@@ -106,7 +107,7 @@ def caseload_display(rows: pd.DataFrame, links: Mapping[str, str] | None = None)
 
 def render_caseload_html(metrics: Metrics, *, links: Mapping[str, str] | None = None, source: str | None = None,
                          generated: datetime | None = None, recent_days: int = 14,
-                         figure: EmbeddedFigure | None = None,
+                         figures: Sequence[EmbeddedFigure] | None = None,
                          prescription: float | pd.DataFrame | None = None) -> str:
     """The caseload report: per-client table (alerts first, then warnings) and the overview chart.
 
@@ -120,8 +121,8 @@ def render_caseload_html(metrics: Metrics, *, links: Mapping[str, str] | None = 
         As for :func:`render_client_html`.
     recent_days
         Flags dated in this many days before the analysis date set a client's status.
-    figure
-        A precomputed overview chart (default: :func:`backanalytics.report.figures.caseload_figure`).
+    figures
+        Precomputed charts (default: :func:`backanalytics.report.figures.caseload_figures`).
     prescription
         Passed to the overview chart.
 
@@ -132,8 +133,8 @@ def render_caseload_html(metrics: Metrics, *, links: Mapping[str, str] | None = 
     """
     table = caseload_rows(metrics, recent_days=recent_days)
     rows = caseload_display(table, links)
-    fig = figure if figure is not None else caseload_figure(metrics, prescription)
+    figs = list(figures) if figures is not None else caseload_figures(metrics, prescription)
     return environment().get_template("caseload.html").render(
-        rows=rows, figures=[fig], version=_version(), generated=_stamp(generated), source=source,
+        rows=rows, figures=figs, version=_version(), generated=_stamp(generated), source=source,
         as_of=day(metrics.as_of), recent_days=recent_days,
         n_alert=int((table["severity"] == "alert").sum()), n_warning=int((table["severity"] == "warning").sum()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -96,11 +97,40 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
+def current_umask() -> int:
+    """The process's file-mode creation mask, read without changing it where the OS allows.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting and restoring it
+    (the only portable way), which is momentary.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(path: Path) -> int:
+    """The permissions ``open(path, "w")`` would leave: an existing file's own, else 0666 & ~umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~current_umask()
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` only if the block succeeds.
 
-    An interrupted or failing write never leaves a half-written file at ``path``.
+    An interrupted or failing write never leaves a half-written file at ``path``. The temporary
+    file is private while it is written (``mkstemp``: mode 0600); before the rename it gets the
+    permissions a plain ``open(path, "w")`` would give: those of the file it replaces, or
+    ``0666 & ~umask`` for a new one (so a report is as readable as any other file the user writes).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +138,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from backanalytics import catalog
 from backanalytics import columns as C
 from backanalytics.metrics.flags import SEVERITY_ORDER
-from backanalytics.thresholds import THRESHOLDS
 
 #: What each flag is called in a report.
 FLAG_LABELS: dict[str, str] = {
@@ -43,13 +43,16 @@ FLAG_ADVICE: dict[str, str] = {
                       "the programme with your physical therapist.",
 }
 #: Effect sizes shown in a report, with a one-line meaning (SingleCaseES definitions).
+#: Every sign is stated: NAP, Tau, Tau_BC, PND and SMD are oriented so that larger = less pain,
+#: LRRd (SingleCaseES's log response ratio for a decrease) the other way round.
 EFFECT_LABELS: dict[str, str] = {
-    "NAP": "share of (baseline day, stretching day) pairs where the stretching day was better; 0.5 = no change",
-    "Tau": "NAP rescaled to -1..1; 0 = no change",
-    "Tau_BC": "Tau after removing any baseline trend",
-    "PND": "share of stretching days better than the best baseline day",
-    "SMD": "change in baseline standard deviations",
-    "LRRd": "log ratio of phase means (negative = less pain)",
+    "NAP": "share of (baseline day, later day) pairs where the later day had less pain (ties count half); "
+           "0.5 = no change, above 0.5 = less pain",
+    "Tau": "NAP rescaled to -1..1; 0 = no change, positive = less pain",
+    "Tau_BC": "Tau after removing any baseline trend; positive = less pain",
+    "PND": "share of later days with less pain than the best baseline day",
+    "SMD": "change in baseline standard deviations; positive = less pain",
+    "LRRd": "log ratio of phase means; negative = less pain (the opposite sign to SMD and Tau)",
 }
 NAP_BANDS = ((0.93, "strong"), (0.66, "medium"), (0.0, "weak"))  # Parker & Vannest 2009
 MIN_BASELINE_DAYS = 5
@@ -82,7 +85,8 @@ def day(ts: pd.Timestamp) -> str:
     return f"{ts.day} {ts:%b %Y}"
 
 
-def _present(row: pd.Series, *cols: str) -> bool:
+def present(row: pd.Series, *cols: str) -> bool:
+    """Every column is in ``row`` and not missing."""
     return all(col in row and pd.notna(row[col]) for col in cols)
 
 
@@ -120,67 +124,16 @@ def dose_sentences(row: pd.Series) -> list[str]:
     """Typical hold and repetitions, and the share of stretches within the ACSM guidance."""
     static = catalog.DOSE_GUIDANCE[catalog.STATIC]
     parts = []
-    if _present(row, "median_hold_s"):
+    if present(row, "median_hold_s"):
         parts.append(f"{num(row['median_hold_s'], 0)} s holds")
-    if _present(row, "median_reps"):
+    if present(row, "median_reps"):
         parts.append(f"{num(row['median_reps'], 0)} repetitions")
     out = [f"Typical stretch: {' and '.join(parts)}."] if parts else []
-    if _present(row, "dose_within_guidance"):
+    if present(row, "dose_within_guidance"):
         out.append(f"{pct(row['dose_within_guidance'])} of your logged stretches were within the guidance "
                    f"(static stretches: hold {static['hold_min']:g}-{static['hold_max']:g} s, "
                    f"{static['reps_min']:g}-{static['reps_max']:g} repetitions; ACSM).")
     return out
-
-
-def pain_sentence(row: pd.Series) -> str | None:
-    """Pain at baseline and now, against the MCID (>= 2 points or >= 30 %, Farrar 2001)."""
-    if not _present(row, "pain_baseline", "pain_current"):
-        return None
-    base, cur, change = row["pain_baseline"], row["pain_current"], row["pain_change"]
-    rule = (f"≥ {THRESHOLDS['pain_mcid_points']:g} points or ≥ {THRESHOLDS['pain_mcid_pct']:g} %, "
-            "Farrar 2001")
-    pct_text = f" ({signed(row['pain_pct_change'], 0)} %)" if pd.notna(row["pain_pct_change"]) else ""
-    if num(base) == num(cur):
-        return f"Your pain stayed at {num(cur)} out of 10."
-    if change < 0:
-        text = f"Your pain fell from {num(base)} to {num(cur)}{pct_text}"
-        if pd.notna(row["pain_mcid_reached"]) and bool(row["pain_mcid_reached"]):
-            return f"{text}, a clinically important improvement ({rule})."
-        return f"{text}: less than the change that counts as clinically important ({rule})."
-    text = f"Your pain rose from {num(base)} to {num(cur)}{pct_text}"
-    if change >= THRESHOLDS["pain_mcid_points"]:
-        return f"{text}, a clinically important worsening: please talk to your physical therapist."
-    return f"{text}."
-
-
-def flexibility_sentence(row: pd.Series) -> str | None:
-    """Self-rated flexibility (0-10) against the 2-point rule."""
-    if not _present(row, "flexibility_baseline", "flexibility_current"):
-        return None
-    base, cur, change = row["flexibility_baseline"], row["flexibility_current"], row["flexibility_change"]
-    mcid = THRESHOLDS["flexibility_mcid_points"]
-    if num(base) == num(cur):
-        return f"Your flexibility rating stayed at {num(cur)} out of 10."
-    verb = "rose" if change > 0 else "fell"
-    text = f"Your flexibility rating {verb} from {num(base)} to {num(cur)} ({signed(change)} points)"
-    if change >= mcid:
-        return f"{text}, an important improvement (≥ {mcid:g} points)."
-    if change > 0:
-        return f"{text}; a rise of {mcid:g} points or more counts as important."
-    return f"{text}."
-
-
-def reach_sentence(row: pd.Series) -> str | None:
-    """Sit-and-reach (cm) against the 4 cm smallest real difference."""
-    if not _present(row, "reach_cm_baseline", "reach_cm_current"):
-        return None
-    base, cur, change = row["reach_cm_baseline"], row["reach_cm_current"], row["reach_cm_change"]
-    mdc = THRESHOLDS["reach_cm_mdc"]
-    text = (f"Your sit-and-reach went from {num(base)} cm to {num(cur)} cm "
-            f"({signed(change)} cm)")
-    if change >= mdc:
-        return f"{text}, a real improvement (more than the {mdc:g} cm measurement error)."
-    return f"{text}, within measurement error (changes under {mdc:g} cm are not reliable)."
 
 
 def relief_sentence(row: pd.Series) -> str | None:
@@ -194,46 +147,107 @@ def relief_sentence(row: pd.Series) -> str | None:
             "Stretching should feel like mild tension, not pain: ease up.")
 
 
+FLAG_ROW_COLUMNS = [C.CLIENT_ID, "flag", "label", "severity", "count", "first", "latest", "detail", "advice"]
+
+
+def flag_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """Flags grouped by client and kind, worst first: what a report lists under "Things to look at".
+
+    Parameters
+    ----------
+    table
+        A :func:`backanalytics.flags` table (any clients, any severities).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (client, flag): ``client_id, flag, label`` (in words), ``severity`` (the worst),
+        ``count, first, latest`` (dates), ``detail`` (of the latest, first sentence) and ``advice``
+        (the guide's, for that severity). Sorted by severity (alert first), then more flags first,
+        then the order the flags table lists them in.
+    """
+    if table.empty:
+        return pd.DataFrame(columns=FLAG_ROW_COLUMNS)
+    t = table.reset_index(drop=True).assign(pos=lambda f: np.arange(len(f)),
+                                            rank=lambda f: f["severity"].map(SEVERITY_ORDER))
+    keys = [C.CLIENT_ID, "flag"]
+    g = t.groupby(keys, sort=False, observed=True)
+    out = g.agg(rank=("rank", "min"), count=("pos", "size"), first=(C.DATE, "min"), order=("pos", "min"))
+    latest = t.sort_values([C.DATE, "pos"], kind="stable").drop_duplicates(keys, keep="last").set_index(keys)
+    out = out.join(latest["detail"].astype(str).str.split(". ", regex=False).str[0]).join(
+        latest[C.DATE].rename("latest")).reset_index()
+    names = {v: k for k, v in SEVERITY_ORDER.items()}
+    out["severity"] = out["rank"].map(names)
+    out["label"] = out["flag"].map(lambda k: FLAG_LABELS.get(str(k), str(k)))
+    out["advice"] = [FLAG_ADVICE.get(f"{k}_alert" if sev == "alert" else str(k), FLAG_ADVICE.get(str(k), ""))
+                     for k, sev in zip(out["flag"], out["severity"], strict=True)]
+    out = out.sort_values(["rank", "count", "order"], ascending=[True, False, True], kind="stable")
+    return out[FLAG_ROW_COLUMNS].reset_index(drop=True)
+
+
 def flag_items(table: pd.DataFrame) -> tuple[list[dict[str, Any]], int]:
-    """Warnings and alerts grouped by kind, worst first (with advice); and the number of info flags."""
+    """One client's warnings and alerts grouped by kind, worst first (with advice); and the number of
+    info flags (see :func:`flag_rows`)."""
     info = int((table["severity"] == "info").sum())
-    act = table[table["severity"] != "info"]
-    items = []
-    for kind, rows in act.groupby("flag", sort=False):
-        worst = rows["severity"].map(SEVERITY_ORDER).min()
-        latest = rows.sort_values(C.DATE, kind="stable").iloc[-1]
-        severity = next(k for k, v in SEVERITY_ORDER.items() if v == worst)
-        advice = FLAG_ADVICE.get(f"{kind}_alert" if severity == "alert" else str(kind), FLAG_ADVICE.get(str(kind), ""))
-        items.append({"flag": str(kind), "label": FLAG_LABELS.get(str(kind), str(kind)), "severity": severity,
-                      "count": len(rows), "latest": day(latest[C.DATE]),
-                      "detail": str(latest["detail"]).split(". ")[0], "advice": advice})
-    items.sort(key=lambda i: (SEVERITY_ORDER[i["severity"]], -i["count"]))
+    rows = flag_rows(table[table["severity"] != "info"])
+    items = [{"flag": str(r["flag"]), "label": r["label"], "severity": r["severity"], "count": int(r["count"]),
+              "latest": day(r["latest"]), "detail": r["detail"], "advice": r["advice"]}
+             for r in rows.to_dict("records")]
     return items, info
 
 
-def effect_summary(effects: pd.DataFrame) -> dict[str, Any] | None:
-    """One client's phase effect sizes (pain): a sentence about NAP and display rows."""
+def phase_words(phase_date: pd.Timestamp | None) -> dict[str, str]:
+    """How a report names the two phases: by the phase date when one was given, else by stretching.
+
+    With ``--phase-date`` the baseline is "the days before <date>" whatever the client did then
+    (a client may have stretched from day one); without it, the days before the first stretch.
+    """
+    if phase_date is None:
+        return {"before": "before you started stretching", "baseline": "baseline",
+                "after": "once you had started stretching", "heading": "Before and after you started stretching"}
+    when = day(phase_date)
+    return {"before": f"before {when}", "baseline": "baseline, set by the phase date",
+            "after": f"from {when} on", "heading": f"Before and after {when}"}
+
+
+def effect_summary(effects: pd.DataFrame, phase_date: pd.Timestamp | None = None) -> dict[str, Any] | None:
+    """One client's phase effect sizes (pain): a sentence about NAP and display rows.
+
+    NAP is oriented so that above 0.5 means less pain in phase B; the sentence says which way the
+    change went (an improvement or a worsening) and how large it is, with the Parker & Vannest
+    (2009) bands applied to ``max(NAP, 1 - NAP)``; it says when the 95 % interval includes 0.5.
+    """
     if effects.empty:
         return None
     by = effects.set_index("metric")
     n_a, n_b = int(effects["n_a"].iloc[0]), int(effects["n_b"].iloc[0])
+    words = phase_words(phase_date)
     nap = by.loc["NAP"] if "NAP" in by.index else None
-    text = (f"Comparing your {n_a} days with a pain score before you started stretching (baseline) "
+    text = (f"Comparing your {n_a} days with a pain score {words['before']} ({words['baseline']}) "
             f"with the {n_b} days since:")
     if nap is not None and pd.notna(nap["est"]):
-        band = next(w for lo, w in NAP_BANDS if max(nap["est"], 1 - nap["est"]) >= lo)
-        ci = (f", 95 % CI {num(nap['ci_lower'], 2)} to {num(nap['ci_upper'], 2)}"
-              if pd.notna(nap["ci_lower"]) else "")
-        text += (f" on {pct(nap['est'])} of day pairs pain was lower once you had started stretching "
-                 f"(NAP {num(nap['est'], 2)}{ci}). 0.5 would mean no difference; this is a {band} effect "
-                 "(Parker & Vannest 2009).")
+        est = float(nap["est"])
+        band = next(w for lo, w in NAP_BANDS if max(est, 1 - est) >= lo)
+        has_ci = pd.notna(nap["ci_lower"])
+        ci = f", 95 % CI {num(nap['ci_lower'], 2)} to {num(nap['ci_upper'], 2)}" if has_ci else ""
+        text += (f" in {pct(est)} of (baseline day, later day) pairs pain was lower {words['after']} "
+                 f"(NAP {num(est, 2)}{ci}; ties count half). 0.5 would mean no difference")
+        if num(est, 2) == num(0.5, 2):
+            text += ": pain did not change (Parker & Vannest 2009)."
+        elif est > 0.5:
+            text += f"; above 0.5 means less pain: a {band} improvement (Parker & Vannest 2009)."
+        else:
+            text += f"; below 0.5 means more pain: a {band} worsening (Parker & Vannest 2009)."
+        if has_ci and nap["ci_lower"] <= 0.5 <= nap["ci_upper"]:
+            text += " The 95 % interval includes 0.5, so the difference may be chance."
     rows = [{"metric": m, "meaning": EFFECT_LABELS[m], "est": num(by.loc[m, "est"], 2),
              "ci": (f"{num(by.loc[m, 'ci_lower'], 2)} to {num(by.loc[m, 'ci_upper'], 2)}"
                     if pd.notna(by.loc[m, "ci_lower"]) else "")}
             for m in EFFECT_LABELS if m in by.index and pd.notna(by.loc[m, "est"])]
     caution = (f"Only {n_a} baseline days: read these numbers with caution." if n_a < MIN_BASELINE_DAYS
                else None)
-    return {"text": text, "rows": rows, "caution": caution, "n_a": n_a, "n_b": n_b}
+    return {"text": text, "rows": rows, "caution": caution, "n_a": n_a, "n_b": n_b,
+            "heading": words["heading"]}
 
 
 def dose_rows(dose: pd.DataFrame) -> list[dict[str, str]]:
@@ -256,26 +270,3 @@ def client_notes(log: pd.DataFrame, limit: int = 8) -> list[dict[str, str]]:
     rows = log[log[C.NOTES].notna() & (log[C.NOTES].astype(str).str.strip() != "")]
     rows = rows.sort_values(C.DATE, ascending=False, kind="stable").head(limit)
     return [{"date": day(d), "text": str(t)} for d, t in zip(rows[C.DATE], rows[C.NOTES], strict=True)]
-
-
-def glance_cards(row: pd.Series, out_row: pd.Series, items: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Four headline numbers: sessions done, habit strength, pain now vs then, flags."""
-    cards = []
-    if pd.notna(row["adherence"]):
-        cards.append({"label": "Adherence", "value": pct(row["adherence"]), "note": "of the planned sessions done",
-                      "tone": "good" if row["adherent"] else "warning"})
-    if pd.notna(row.get("habit_strength")):
-        cards.append({"label": "Habit strength", "value": f"{num(100 * row['habit_strength'], 0)}/100",
-                      "note": "grows with every session", "tone": ""})
-    if _present(out_row, "pain_baseline", "pain_current"):
-        reached = pd.notna(out_row["pain_mcid_reached"]) and bool(out_row["pain_mcid_reached"])
-        then_now = f"{num(out_row['pain_baseline'])} → {num(out_row['pain_current'])}"
-        cards.append({"label": "Pain (0-10)", "value": then_now,
-                      "note": "clinically important fall" if reached else "from first week to last week",
-                      "tone": "good" if reached else ""})
-    worst = items[0]["severity"] if items else None
-    n = len(items)
-    cards.append({"label": "Things to look at", "value": str(n),
-                  "note": f"worst: {worst}" if worst else "nothing needs action",
-                  "tone": worst or "good"})
-    return cards
