@@ -41,12 +41,39 @@ ADVICE_EASE_UP = "The guide: stretching should cause mild tension, not pain - ea
 ADVICE_SEE_PRO = "Repeated pain while stretching: see a professional (physical therapist)."
 
 
+#: Days between two clients on the one time axis of :func:`previous_days_median` (far beyond any window).
+_CLIENT_SPACING_DAYS = 1_000_000
+
+
+def previous_days_median(daily: pd.DataFrame, window_days: int, min_days: int) -> np.ndarray:
+    """Each day's median of the same client's values over the ``window_days`` days before it.
+
+    ``daily`` is a tidy daily series sorted by client, then date (as
+    :func:`~backanalytics.metrics.outcomes.daily_scores` gives). The day itself is left out; NaN
+    where fewer than ``min_days`` days fall in the window. All clients share one rolling window
+    along a single time axis on which each client starts a million days after the one before, so
+    no window reaches into another client (one pass, instead of a groupby-rolling per client).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"client_id": ["a"] * 5 + ["b"], "value": [3.0, 4, 5, 9, 1, 7],
+    ...     "date": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04",
+    ...                             "2026-01-30", "2026-01-05"])})
+    >>> previous_days_median(d, 14, 3).tolist()
+    [nan, nan, nan, 4.0, nan, nan]
+    """
+    codes = pd.factorize(daily[C.CLIENT_ID].to_numpy(), sort=False)[0].astype(np.int64)
+    days = daily[C.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
+    axis = pd.DatetimeIndex((codes * _CLIENT_SPACING_DAYS + days - days.min(initial=0)).astype("datetime64[D]")
+                            .astype("datetime64[s]"))
+    values = pd.Series(daily["value"].to_numpy(dtype=float), index=axis)
+    return values.rolling(f"{window_days}D", closed="left", min_periods=min_days).median().to_numpy()
+
+
 def pain_flares(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
     daily = daily_scores(log, C.PAIN, as_of)
     window = f"{int(t['flare_window_days'])}D"
-    rolled = daily.set_index(C.DATE).groupby(C.CLIENT_ID)["value"].rolling(
-        window, closed="left", min_periods=int(t["flare_min_days"]))
-    daily["median"] = rolled.median().to_numpy()
+    daily["median"] = previous_days_median(daily, int(t["flare_window_days"]), int(t["flare_min_days"]))
     daily["above"] = daily["value"] - daily["median"]
     hit = daily[reaches(daily["above"], t["flare_points"])]
     if hit.empty:
@@ -66,7 +93,7 @@ def _format_g(values: pd.Series, missing: str = "nan") -> pd.Series:
 
 
 def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
-    rows = log[log[C.PAIN_AFTER].notna() & (log[C.DATE] <= as_of)]
+    rows = log.loc[log[C.PAIN_AFTER].notna() & (log[C.DATE] <= as_of), [C.CLIENT_ID, C.DATE, C.PAIN, C.PAIN_AFTER]]
     rose = rows[C.PAIN_AFTER] > rows[C.PAIN].fillna(np.inf)
     rows = rows.assign(rose=rose)
     hurt = rows[rose | (rows[C.PAIN_AFTER] > t["pain_after_max"])]
