@@ -112,6 +112,31 @@ def test_caseload_lists_alerts_then_warnings_then_the_rest(metrics):
     assert rows.iloc[0]["client_id"] == "grace"  # most alerts
 
 
+def test_flags_table_of_the_caseload_is_what_each_client_report_lists(metrics):
+    from backanalytics.report import flags_by_client
+
+    table = flags_by_client(metrics)
+    assert table["severity"].map({"alert": 0, "warning": 1}).is_monotonic_increasing  # worst first, no info
+    for client in ["grace", "dev", "anna"]:
+        items = client_summary(metrics, client)["flags"]
+        rows = table[table["client_id"] == client]
+        assert rows["flag"].tolist() == [i["flag"] for i in items]
+        assert rows["count"].tolist() == [i["count"] for i in items]
+        assert rows["advice"].tolist() == [i["advice"] for i in items]
+
+
+def test_one_client_report_uses_the_whole_logs_analysis_date(sample_log, tmp_path, fast_charts):
+    # dev stopped logging weeks before the others: reported alone, dev is still "silent" up to the last
+    # date anyone logged, exactly as in the caseload run.
+    alone = build_reports(sample_log, tmp_path / "alone", clients=["dev"], formats=("html",), progress=False)
+    everyone = build_reports(sample_log, tmp_path / "all", formats=("html",), progress=False)
+    page = alone.clients[0].read_text()
+    assert "No recent entries" in page and "Your last session was" in page
+    same = next(p for p in everyone.clients if p.name == "client_dev.html").read_text()
+    strip = re.compile(r"Generated [^<]*")
+    assert strip.sub("", page) == strip.sub("", same)
+
+
 # -- HTML: escaped, self-contained ---------------------------------------------------------------------
 
 
@@ -131,6 +156,31 @@ def test_html_report_is_self_contained(metrics, fast_charts):
         srcs = re.findall(r'src="([^"]*)"', page)
         assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
         assert f"backanalytics {ba.__version__}" in page
+
+
+def png_inches(src: str) -> tuple[float, float]:
+    import base64
+    import struct
+
+    png = base64.b64decode(src.split(",", 1)[1])
+    width, height = struct.unpack(">II", png[16:24])
+    return width / figures.DPI, height / figures.DPI
+
+
+def test_caseload_chart_fits_an_a4_landscape_page_at_true_size(metrics):
+    (overview,) = figures.caseload_figures(metrics)  # nine clients: one chart
+    width, height = png_inches(overview.src)
+    assert width <= 273 / 25.4 + 0.2 and height <= 150 / 25.4  # leaves room for the heading and caption
+
+
+def test_a_long_caseload_gets_the_scatter_and_pages_of_small_multiples(sample_log):
+    twice = pd.concat([sample_log, sample_log.assign(**{C.CLIENT_ID: sample_log[C.CLIENT_ID].astype(str) + "-b"})])
+    charts = figures.caseload_figures(compute_metrics(twice.reset_index(drop=True)))
+    assert [c.key for c in charts] == ["caseload", "caseload-trends-1", "caseload-trends-13"]
+    assert charts[2].title == "Pain by client, 13 to 18 of 18"
+    for chart in charts:
+        width, height = png_inches(chart.src)
+        assert width <= 273 / 25.4 + 0.2 and height <= 160 / 25.4, (chart.key, width, height)
 
 
 def test_charts_are_embedded_pngs_without_metadata(metrics):
@@ -167,6 +217,20 @@ def test_exports_neutralise_formulas_but_keep_negative_numbers(sample_log, tmp_p
                     assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
     numbers = [c.value for c in book["clients"]["A"]][1:]
     assert sorted(numbers) == sorted("'" + v for v in evil.values())
+
+
+def test_caseload_table_export_is_the_caseload_rows_formula_safe(sample_log, tmp_path):
+    from backanalytics.report.export import write_caseload_table
+
+    evil = {"anna": "=1+1", "grace": "grace", "hugo": "hugo"}
+    m = compute_metrics(small_log(sample_log, evil))
+    paths = write_caseload_table(m, tmp_path)
+    assert sorted(p.name for p in paths) == ["caseload.csv", "caseload.xlsx", "caseload_flags.csv"]
+    table = pd.read_csv(tmp_path / "caseload.csv")
+    expected = caseload_rows(m)
+    assert table["client_id"].tolist() == ["'=1+1" if c == "=1+1" else c for c in expected["client_id"]]
+    assert table["adherence"].tolist() == pytest.approx(expected["adherence"].tolist())
+    assert openpyxl.load_workbook(tmp_path / "caseload.xlsx").sheetnames == ["caseload", "flags"]
 
 
 def test_clients_table_is_consistency_joined_with_outcomes(metrics):

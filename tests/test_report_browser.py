@@ -140,6 +140,37 @@ def test_pdf_has_every_chart(reports):
     assert images == 6
 
 
+def content_bottom(page) -> float:
+    """How far down the page (0-1) its content reaches, leaving out the running footer."""
+    grey = page.render(scale=0.5).to_pil().convert("L")
+    width, height = grey.size
+    footer = int(height * 0.93)
+    pixels = grey.load()
+    for y in range(footer - 1, 0, -1):
+        if any(pixels[x, y] < 200 for x in range(0, width, 2)):
+            return y / height
+    return 0.0
+
+
+@pytest.mark.parametrize("name", ["client_hugo.pdf", "client_grace.pdf", "client_anna.pdf"])
+def test_pdf_pages_are_filled_no_chart_leaves_half_a_page_blank(reports, name):
+    # (The caseload report's table page may end early: its overview chart fills the next page.)
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(reports / name)
+    bottoms = [content_bottom(pdf[i]) for i in range(len(pdf) - 1)]  # the last page may end early
+    assert all(b > 0.7 for b in bottoms), bottoms
+
+
+def test_caseload_pdf_keeps_the_overview_heading_with_its_chart(reports):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(reports / "caseload.pdf")
+    texts = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    heading = next(i for i, t in enumerate(texts) if "Overview" in t.splitlines())
+    assert "Caseload overview" in texts[heading]  # the chart's caption: the chart is on the heading's page
+
+
 def test_pdftoppm_renders_the_pdf_when_available(reports, tmp_path):
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm is missing: install poppler-utils (or run .ci/run)", pytrace=False)

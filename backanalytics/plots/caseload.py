@@ -261,7 +261,7 @@ def caseload_size(n_clients: int, width: float = 10.5) -> tuple[float, float]:
     trend_width = width * 1.35 / 2.35
     ncols = max(1, min(4, int(trend_width // PANEL_WIDTH)))
     rows = max(1, math.ceil(n_clients / ncols))
-    return width, max(5.0, 1.65 * rows + 0.6)
+    return width, max(4.6, 1.5 * rows + 0.5)
 
 
 @styled
@@ -285,8 +285,8 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
     -------
     matplotlib.figure.Figure
         A wide figure (width >= 1.3 x height) has the scatter on the left and the small multiples
-        on the right; a narrower one stacks the scatter above them. ``fig.axes`` is the scatter's
-        Axes then one Axes per client.
+        on the right; a narrower one stacks the scatter above them. ``fig.axes`` holds the scatter's
+        Axes and one Axes per client (titled "<rank>. <client>").
     """
     table = caseload_table(log, as_of, prescription, recent_days)
     fig = get_fig(fig, caseload_size(len(table)))

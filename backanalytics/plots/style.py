@@ -126,7 +126,15 @@ def plot_style(**overrides: Any) -> Iterator[None]:
     True
     """
     with mpl.rc_context({**RC, **overrides}):
-        yield
+        try:
+            yield
+        finally:
+            # A first chart in a Jupyter kernel activates the inline backend, which turns on
+            # interactive mode; rc_context would switch it off again on the way out, and the inline
+            # backend then shows no later figure. That setting belongs to the backend: keep it.
+            interactive = mpl.is_interactive()
+    if mpl.is_interactive() != interactive:
+        mpl.interactive(interactive)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

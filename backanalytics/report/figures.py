@@ -97,7 +97,7 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
         ("progress", "Pain and flexibility over time",
          "Dots are daily scores, the line is the 7-day average. Outside the shaded band (the starting "
          "level ± 2 points) the change is clinically important.",
-         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 5.2)),
+         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 4.6)),
                                       as_of=as_of, baseline=baseline)),
         ("weekly", "Sessions per week",
          "Bars are the days you stretched each week; the line is the plan.",
@@ -157,7 +157,7 @@ def caseload_figures(metrics: Metrics, prescription: float | object = None) -> l
     for start in range(0, n, CASELOAD_PAGE):
         part = table.iloc[start:start + CASELOAD_PAGE]
         rows = math.ceil(len(part) / CASELOAD_COLUMNS)
-        fig = new_figure((WIDE, 1.65 * rows + 0.6))
+        fig = new_figure((WIDE, 1.5 * rows + 0.5))
         plots.caseload_trends(log, fig, as_of=as_of, table=part, ncols=CASELOAD_COLUMNS, first_rank=start + 1)
         last = min(start + CASELOAD_PAGE, n)
         out.append(_embed(f"caseload-trends-{start + 1}", f"Pain by client, {start + 1} to {last} of {n}",
