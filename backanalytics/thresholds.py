@@ -18,8 +18,9 @@ References
   change in psychotherapy research. *J Consult Clin Psychol* 59(1):12-19. (Reliable Change Index.)
 - Lopez-Minarro PA et al. (2009) / Ayala F et al. (2012): sit-and-reach test-retest reliability;
   smallest real difference about 4 cm.
-- Sabo RT/Vella CA style HEP literature: adherence >= 80 % of prescribed sessions is the usual
-  cut-off for an "adherent" home-exercise patient.
+- Haynes RB, Taylor DW, Sackett DL (1979). *Compliance in Health Care*. Johns Hopkins University
+  Press: taking >= 80 % of what was prescribed is the classic "adherent" convention, used since
+  for home-exercise programmes (>= 80 % of prescribed sessions).
 """
 
 from __future__ import annotations
