@@ -45,7 +45,7 @@ ARROW_MIN_BYTES = 1 << 20
 HEADER_SEARCH_ROWS = 10
 #: Largest field the csv module may read: the size of the text, at most a C long on every platform.
 _MAX_FIELD = 2**31 - 1
-_FIELD_LIMIT_LOCK = threading.Lock()
+_FIELD_LIMIT_LOCK = threading.RLock()
 
 __all__ = ["EXTRA_FIELDS", "RECORD_LIST", "SHEET", "SOURCE_LINE", "LogReadError", "read_csv_text",
            "read_table", "read_table_with_warnings"]
@@ -264,15 +264,15 @@ def _read_csv_arrow(data: bytes) -> pd.DataFrame | None:
         return None  # pandas would rename these ("Unnamed: 2", "date.1"): keep its names
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             parse_options=pa_csv.ParseOptions(delimiter=sep),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
                 quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None  # ragged rows, invalid UTF-8, quoted newlines...: the careful path decides
-    if table.column_names != names or any(t != pa.string() for t in table.schema.types):
+    if table.column_names != names or any(t != pa.large_string() for t in table.schema.types):
         return None
     newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if newlines != table.num_rows + 1:
@@ -300,8 +300,9 @@ def _record_lines(text: str, sep: str, n_rows: int) -> list[int]:
 
 
 def _blank(record: list[str]) -> bool:
-    """A line pandas skips: empty or only spaces (``,,`` and ``""`` are rows of empty cells)."""
-    return not record or (len(record) == 1 and record[0] != "" and not record[0].strip())
+    """A line pandas skips: empty or only spaces and tabs (``,,`` and ``""`` are rows of empty cells;
+    so is a line of other whitespace, such as U+0085 or a no-break space, which pandas reads as a row)."""
+    return not record or (len(record) == 1 and record[0] != "" and not record[0].strip(" \t"))
 
 
 def _read_ragged(text: str, sep: str) -> pd.DataFrame:

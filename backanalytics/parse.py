@@ -2,6 +2,8 @@
 
 Each parser returns the parsed values and a boolean mask of cells that were present but could not
 be parsed (a missing cell is not a failure). They accept already-typed columns too (Parquet, Excel).
+Every parser works cell by cell, so validation runs them on the distinct cells of a column only
+(:func:`distinct`) and spreads the results back to the rows.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ def _decoded(value: object) -> object:
 def distinct(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Each distinct cell once: ``(codes, cells)`` with ``raw[i]`` the same cell as ``cells[codes[i]]``.
 
+    ``codes`` is an integer array (its width depends on the input); ``cells`` has a RangeIndex.
+
     Every parser here works cell by cell, so parsing the few distinct cells of a column (a log of
     millions of rows holds a few hundred dates and scores) and spreading the results out with
     ``codes`` gives exactly what parsing the whole column gives. Cells are told apart exactly:
@@ -80,12 +84,35 @@ def distinct(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
             return _distinct_by_key(raw, raw.map(lambda v: (type(v), v)))
         except TypeError:  # an unhashable cell: every cell is its own
             return np.arange(len(raw), dtype=np.intp), raw.reset_index(drop=True)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    cells = pd.Series(uniques, dtype=raw.dtype) if raw.dtype == object else pd.Series(uniques)
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
+        codes, cells = _distinct_arrow_text(raw)
+    else:
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        cells = pd.Series(uniques, dtype=raw.dtype) if raw.dtype == object else pd.Series(uniques)
     if (codes < 0).any():
         codes = np.where(codes < 0, len(cells), codes)
         cells = cells.reindex(pd.RangeIndex(len(cells) + 1))
-    return codes.astype(np.intp, copy=False), cells
+    return codes, cells
+
+
+def _distinct_arrow_text(raw: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """:func:`pandas.factorize` of Arrow-backed text, done by Arrow itself (a few times faster).
+
+    Codes and cells are exactly pandas' (pandas calls the same kernel): cells in order of first
+    appearance, -1 for a missing cell.
+    """
+    if len(raw) == 0:
+        return np.zeros(0, dtype=np.intp), pd.Series([], dtype=raw.dtype)
+    encoded = pc.dictionary_encode(pa.array(raw.array))
+    chunks = [c for c in (encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]) if len(c)]
+    dictionary = chunks[-1].dictionary  # one dictionary, grown over the chunks
+    if any(len(c.dictionary) and not c.dictionary.equals(dictionary.slice(0, len(c.dictionary)))
+           for c in chunks):
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        return codes, pd.Series(uniques)
+    indices = [c.indices.fill_null(-1) if c.null_count else c.indices for c in chunks]
+    codes = np.concatenate([i.to_numpy(zero_copy_only=False) for i in indices])
+    return codes, pd.Series(pd.array(dictionary, dtype=raw.dtype))
 
 
 def _distinct_by_key(raw: pd.Series, key: pd.Series) -> tuple[np.ndarray, pd.Series]:

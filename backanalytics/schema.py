@@ -5,19 +5,30 @@ commas, ISO 8601 dates with optional time and offset, catalog stretch names) and
 it cannot parse. The pandera schema then checks every rule on the parsed table in one lazy pass.
 Every problem is reported with the file's line number; a row with any problem is rejected whole,
 every other row is kept. ``len(valid) + len(rejected) == rows_read`` always holds.
+
+Both steps work on distinct values: a log of millions of rows holds a few thousand client ids and
+a few hundred dates, scores and stretch names. Each column is encoded once (:func:`parse.distinct`),
+its distinct cells are parsed, pandera checks a compact table of the distinct typed values (every
+rule of the contract judges one value at a time), and each result is spread back to the rows
+holding that value. The outcome is the same as parsing and checking row by row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
 import re
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
 
 from backanalytics import catalog
 from backanalytics import columns as C
@@ -88,10 +99,26 @@ class LogValidationError(ValueError):
 
 
 def describe_failure(row: tuple) -> str:
-    """One readable line for a failure row: line, column, value, rule."""
+    """One readable line for a failure row: line, column, value (unless missing), rule.
+
+    Examples
+    --------
+    >>> describe_failure((3, "pain", "11", "pain must be between 0 and 10"))
+    "  line 3: pain '11': pain must be between 0 and 10"
+    >>> describe_failure((4, "client_id", float("nan"), "client_id is required"))
+    '  line 4: client_id: client_id is required'
+    """
     line, column, value, rule = row[0], row[1], row[2], row[3]
-    shown = "" if value is None or value is pd.NA else repr(str(value)[:60])
-    return f"  line {line}: {column} {shown}: {rule}".replace("  :", ":")
+    shown = "" if _missing(value) else " " + repr(str(value)[:60])
+    return f"  line {line}: {column}{shown}: {rule}"
+
+
+def _missing(value: object) -> bool:
+    """True for a missing scalar (None, NaN, NaT, pd.NA); False for anything else."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list or array: not one missing value
+        return False
 
 
 @dataclass
@@ -302,26 +329,68 @@ class Parsed:
     ----------
     codes : for each row, the position of its cell in ``values``.
     values : the typed value of each distinct cell (canonical dtype).
+    same_as : the input column, when every typed value is its cell as written or missing (text
+        that needed no change): :meth:`rows` then reuses it instead of building a new column.
     """
 
     codes: np.ndarray
     values: pd.Series
+    same_as: pd.Series | None = None
 
     def rows(self, positions: np.ndarray | None = None) -> pd.Series:
         """The typed column for all rows, or for the rows at ``positions``."""
         codes = self.codes if positions is None else self.codes[positions]
-        return pd.Series(self.values.array.take(codes))
+        if self.same_as is None:
+            return pd.Series(self.values.array.take(codes))
+        column = self.same_as if positions is None else self.same_as.iloc[positions]
+        column = column.reset_index(drop=True)
+        missing = self.values.isna().to_numpy()[codes]
+        return _blank_out(column, missing) if missing.any() else column
+
+    def into(self, out: np.ndarray, positions: np.ndarray | None = None) -> None:
+        """Write the typed values of all rows (or the rows at ``positions``) into ``out`` (numpy dtypes)."""
+        codes = self.codes if positions is None else self.codes[positions]
+        np.take(self.values.to_numpy(), codes, out=out)
+
+    def reusing(self, column: pd.Series | None, cells: pd.Series) -> Parsed:
+        """This column, set to reuse the input ``column`` (whose distinct cells are ``cells``)
+        when every typed value is its cell or missing (see ``same_as``)."""
+        if column is None or column.dtype != self.values.dtype or len(cells) != len(self.values):
+            return self
+        same = self.values.isna() | self.values.eq(cells).fillna(False).astype(bool)
+        return Parsed(self.codes, self.values, column.reset_index(drop=True)) if same.all() else self
 
     def where(self, flags: np.ndarray | pd.Series) -> np.ndarray:
         """Positions of the rows whose cell is flagged (``flags`` has one entry per cell)."""
-        return np.flatnonzero(np.asarray(flags, dtype=bool)[self.codes])
+        flags = np.asarray(flags, dtype=bool)
+        return np.flatnonzero(flags[self.codes]) if flags.any() else np.zeros(0, dtype=np.intp)
 
 
-def _encoded(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, pd.Series]:
-    """:func:`parse.distinct` of a renamed column; a missing column is one empty cell."""
-    if name in frame:
-        return distinct(frame[name])
-    return np.zeros(len(frame), dtype=np.intp), pd.Series([pd.NA], dtype=object)
+def _blank_out(column: pd.Series, missing: np.ndarray) -> pd.Series:
+    """``column.mask(missing)``, done by Arrow for Arrow-backed text (several times faster)."""
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        arrow = pa_arrow.array(column.array)
+        blanked = pc.if_else(pa_arrow.array(missing), pa_arrow.scalar(None, arrow.type), arrow)
+        return pd.Series(pd.array(blanked, dtype=column.dtype))
+    return column.mask(missing)
+
+
+Encoded = dict[str, tuple[np.ndarray, pd.Series]]
+#: Logs at least this long have their columns encoded in parallel threads (Arrow and pandas
+#: release the GIL while hashing).
+PARALLEL_MIN_ROWS = 100_000
+
+
+def encode_columns(frame: pd.DataFrame) -> Encoded:
+    """:func:`parse.distinct` of every canonical column; a missing column is one empty cell."""
+    names = [n for n in C.CANONICAL if n in frame]
+    if len(frame) >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            found = dict(zip(names, pool.map(lambda n: distinct(frame[n]), names), strict=True))
+    else:
+        found = {n: distinct(frame[n]) for n in names}
+    empty = (np.zeros(len(frame), dtype=np.intp), pd.Series([pd.NA], dtype=object))
+    return {n: found.get(n, empty) for n in C.CANONICAL}
 
 
 def _normalise_stretch_names(cells: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -368,9 +437,8 @@ def unpack_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
             "row": rows, "column": name, "value": column.iloc[rows].map(_shown_value).to_numpy(),
             "rule": f"{name} must be a single value, not a list or a record"}))
         rows = np.flatnonzero(is_bytes)
-        decoded = [bytes(v).decode("utf-8", errors="replace") for v in column.iloc[rows]]
-        cleaned.iloc[rows] = decoded
-        broken = [r for r, v, d in zip(rows, column.iloc[rows], decoded, strict=True) if _invalid_utf8(v)]
+        cleaned.iloc[rows] = [bytes(v).decode("utf-8", errors="replace") for v in column.iloc[rows]]
+        broken = [r for r, v in zip(rows, column.iloc[rows], strict=True) if _invalid_utf8(v)]
         warnings.append(pd.DataFrame({
             "row": broken, "column": name, "value": cleaned.iloc[broken].to_numpy(),
             "warning": "not valid UTF-8 text; undecodable bytes replaced by \ufffd"}))
@@ -409,8 +477,21 @@ class ParsedLog:
     warnings: pd.DataFrame
 
     def frame(self, positions: np.ndarray | None = None) -> pd.DataFrame:
-        """The typed canonical table, of all rows or of the rows at ``positions``."""
-        return pd.DataFrame({name: self.columns[name].rows(positions) for name in C.CANONICAL})
+        """The typed canonical table, of all rows or of the rows at ``positions``.
+
+        The float columns are written straight into one block, so building the table copies
+        nothing twice.
+        """
+        floats = [n for n in C.CANONICAL if self.columns[n].values.dtype == np.float64]
+        n_rows = len(self.columns[C.CLIENT_ID].codes) if positions is None else len(positions)
+        block = np.empty((len(floats), n_rows))
+        for i, name in enumerate(floats):
+            self.columns[name].into(block[i], positions)
+        table = pd.DataFrame(block.T, columns=floats, copy=False)
+        for at, name in enumerate(C.CANONICAL):
+            if name not in floats:
+                table.insert(at, name, self.columns[name].rows(positions))
+        return table
 
 
 class _Problems:
@@ -440,57 +521,79 @@ def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None) -
     """
     factors = factors or {}
     problems, warnings = _Problems(frame), _Problems(frame, "warning")
-    columns = {C.CLIENT_ID: _parse_client(frame, problems)}
-    columns[C.DATE], date_times, bad_date = _parse_date(frame)
-    columns[C.TIME] = _parse_time(frame, date_times, columns[C.DATE].codes, problems)
+    encoded = encode_columns(frame)
+    columns = {C.CLIENT_ID: _parse_client(frame, encoded, problems)}
+    columns[C.DATE], date_times, bad_date = _parse_date(encoded)
+    columns[C.TIME] = _parse_time(frame, encoded, date_times, columns[C.DATE].codes, problems)
     problems.add(bad_date, C.DATE, "date must be an ISO 8601 date (YYYY-MM-DD) or date-time")
-    columns[C.STRETCH] = _parse_stretch(frame, warnings)
+    columns[C.STRETCH] = _parse_stretch(frame, encoded, warnings)
     # A row must say something: a stretch, a score, or a planned rest day. A score that failed
     # to parse still counts as said, so the row is reported for that score, not for this rule.
     said = columns[C.STRETCH].values.notna().to_numpy()[columns[C.STRETCH].codes]
     for name in [C.HOLD_S, C.PAIN, C.PAIN_AFTER, C.FLEXIBILITY, C.REACH_CM, C.REPS]:
-        columns[name], given = _parse_number(frame, name, factors.get(name, 1.0), problems)
+        if name not in frame:
+            columns[name] = _absent(name, len(frame))
+            continue
+        columns[name], given = _parse_number(encoded, name, factors.get(name, 1.0), problems)
         if name in C.SCORES:
             said |= given[columns[name].codes]
-    columns[C.SIDE] = _parse_side(frame, problems)
-    columns[C.NOTES] = _parse_notes(frame)
-    columns[C.PLANNED_REST], given = _parse_rest(frame, problems)
-    said |= given[columns[C.PLANNED_REST].codes]
+    columns[C.SIDE] = _parse_side(encoded, problems) if C.SIDE in frame else _absent(C.SIDE, len(frame))
+    columns[C.NOTES] = _parse_notes(frame, encoded) if C.NOTES in frame else _absent(C.NOTES, len(frame))
+    if C.PLANNED_REST in frame:
+        columns[C.PLANNED_REST], given = _parse_rest(encoded, problems)
+        said |= given[columns[C.PLANNED_REST].codes]
+    else:
+        columns[C.PLANNED_REST] = _absent(C.PLANNED_REST, len(frame))
     problems.add(np.flatnonzero(~said), C.STRETCH, "row has neither a stretch nor any score")
     return ParsedLog(columns, problems.table(), warnings.table())
 
 
-def _parse_client(frame: pd.DataFrame, problems: _Problems) -> Parsed:
-    codes, cells = _encoded(frame, C.CLIENT_ID)
+def _absent(name: str, n_rows: int) -> Parsed:
+    """A column the input does not have, parsed: the same missing value on every row."""
+    if name == C.REPS:
+        value = pd.Series([pd.NA], dtype="Int64")
+    elif name == C.SIDE:
+        value = pd.Series(pd.Categorical([None], categories=C.SIDES))
+    elif name == C.PLANNED_REST:
+        value = pd.Series([False])
+    elif name in (C.STRETCH, C.NOTES, C.TIME):
+        value = pd.Series([None], dtype=object).astype("str")
+    else:
+        value = pd.Series([np.nan])
+    return Parsed(np.zeros(n_rows, dtype=np.intp), value)
+
+
+def _parse_client(frame: pd.DataFrame, encoded: Encoded, problems: _Problems) -> Parsed:
+    codes, cells = encoded[C.CLIENT_ID]
     cid = cells.astype("string").str.strip()
     values = cid.mask(cid == "").astype(str).where(cid.notna() & (cid != ""), None)
-    parsed = Parsed(codes, values.astype("str"))
+    parsed = Parsed(codes, values.astype("str")).reusing(frame.get(C.CLIENT_ID), cells)
     problems.add(parsed.where(cid.isna() | (cid == "")), C.CLIENT_ID, "client_id is required")
     return parsed
 
 
-def _parse_date(frame: pd.DataFrame) -> tuple[Parsed, pd.Series | None, np.ndarray]:
+def _parse_date(encoded: Encoded) -> tuple[Parsed, pd.Series | None, np.ndarray]:
     """The date column, the time of day of each distinct date cell (None if none has one), and
     the rows whose date cannot be parsed."""
-    codes, cells = _encoded(frame, C.DATE)
+    codes, cells = encoded[C.DATE]
     dates, times, bad = parse_dates(cells)
     parsed = Parsed(codes, dates.reset_index(drop=True))
     return parsed, times, parsed.where(bad)
 
 
-def _parse_time(frame: pd.DataFrame, date_times: pd.Series | None, date_codes: np.ndarray,
-                problems: _Problems) -> Parsed:
+def _parse_time(frame: pd.DataFrame, encoded: Encoded, date_times: pd.Series | None,
+                date_codes: np.ndarray, problems: _Problems) -> Parsed:
     """Time of day: the ``time`` column, else the time written in the date cell."""
     if C.TIME not in frame:
         if date_times is None:
             return _as_text(Parsed(np.zeros(len(frame), dtype=np.intp), pd.Series([None], dtype=object)))
         return _as_text(Parsed(date_codes, date_times.reset_index(drop=True)))
-    codes, cells = distinct(frame[C.TIME])
+    codes, cells = encoded[C.TIME]
     _, times, bad = parse_dates(cells, time_only=True)
     problems.add(np.flatnonzero(bad.to_numpy(dtype=bool)[codes]), C.TIME, "time must be HH:MM or HH:MM:SS")
     times = times.reset_index(drop=True)
     if date_times is None:
-        return _as_text(Parsed(codes, times))
+        return _as_text(Parsed(codes, times)).reusing(frame[C.TIME], cells)
     # Each row's pair (time cell, date cell), parsed once per distinct pair.
     width = len(date_times)
     pairs, pair_cells = pd.factorize(codes.astype(np.int64) * width + date_codes)
@@ -506,19 +609,20 @@ def _as_text(parsed: Parsed) -> Parsed:
     return Parsed(parsed.codes, values.astype("str"))
 
 
-def _parse_stretch(frame: pd.DataFrame, warnings: _Problems) -> Parsed:
-    codes, cells = _encoded(frame, C.STRETCH)
+def _parse_stretch(frame: pd.DataFrame, encoded: Encoded, warnings: _Problems) -> Parsed:
+    codes, cells = encoded[C.STRETCH]
     names, unknown = _normalise_stretch_names(cells)
     parsed = Parsed(codes, names.astype(str).where(names.notna(), None).astype("str"))
+    parsed = parsed.reusing(frame.get(C.STRETCH), cells)
     rows = parsed.where(unknown)
     warnings.add(rows, C.STRETCH, "stretch not in the catalog; kept as written", names.take(codes[rows]))
     return parsed
 
 
-def _parse_number(frame: pd.DataFrame, name: str, factor: float, problems: _Problems
+def _parse_number(encoded: Encoded, name: str, factor: float, problems: _Problems
                   ) -> tuple[Parsed, np.ndarray]:
     """A numeric column in its canonical unit, and the cells that hold a value (parsed or not)."""
-    codes, cells = _encoded(frame, name)
+    codes, cells = encoded[name]
     values, bad = parse_numbers(cells)
     given = (values.notna() | bad).to_numpy(dtype=bool)
     parsed = Parsed(codes, values)
@@ -532,23 +636,24 @@ def _parse_number(frame: pd.DataFrame, name: str, factor: float, problems: _Prob
     return Parsed(codes, values.astype("Int64" if name == C.REPS else float)), given
 
 
-def _parse_side(frame: pd.DataFrame, problems: _Problems) -> Parsed:
-    codes, cells = _encoded(frame, C.SIDE)
+def _parse_side(encoded: Encoded, problems: _Problems) -> Parsed:
+    codes, cells = encoded[C.SIDE]
     side, bad = parse_side(cells)
     parsed = Parsed(codes, pd.Series(side))
     problems.add(parsed.where(bad), C.SIDE, "side must be left, right or both")
     return parsed
 
 
-def _parse_notes(frame: pd.DataFrame) -> Parsed:
-    codes, cells = _encoded(frame, C.NOTES)
+def _parse_notes(frame: pd.DataFrame, encoded: Encoded) -> Parsed:
+    codes, cells = encoded[C.NOTES]
     notes = cells.astype("string")
-    return Parsed(codes, notes.astype(str).where(notes.notna() & (notes != ""), None).astype("str"))
+    values = notes.astype(str).where(notes.notna() & (notes != ""), None).astype("str")
+    return Parsed(codes, values).reusing(frame.get(C.NOTES), cells)
 
 
-def _parse_rest(frame: pd.DataFrame, problems: _Problems) -> tuple[Parsed, np.ndarray]:
+def _parse_rest(encoded: Encoded, problems: _Problems) -> tuple[Parsed, np.ndarray]:
     """planned_rest, and the cells that say something (a rest day, or a value that failed)."""
-    codes, cells = _encoded(frame, C.PLANNED_REST)
+    codes, cells = encoded[C.PLANNED_REST]
     rest, bad = parse_bool(cells)
     parsed = Parsed(codes, rest.reset_index(drop=True))
     problems.add(parsed.where(bad), C.PLANNED_REST, "planned_rest must be true or false")
@@ -569,7 +674,7 @@ def _schema_failures(parsed: ParsedLog, today: pd.Timestamp | None) -> pd.DataFr
     hold that value: the same problems as validating every row, in a fraction of the time. A
     schema with any other kind of check is run on the whole table.
     """
-    schema = log_schema(today)
+    schema = _cached_schema(pd.Timestamp(today if today is not None else dt.date.today()).normalize())
     if not _checks_are_elementwise(schema):
         return _failures_of(schema, parsed.frame(), lambda column, index: np.asarray(index, dtype=np.intp))
     checked = [len(parsed.columns[n].values) for n, col in schema.columns.items()
@@ -585,6 +690,12 @@ def _schema_failures(parsed: ParsedLog, today: pd.Timestamp | None) -> pd.DataFr
         return p.where(flags)
 
     return _failures_of(schema, compact, rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_schema(today: pd.Timestamp) -> pa.DataFrameSchema:
+    """:func:`log_schema` for one day, built once (validation does not change a schema)."""
+    return log_schema(today)
 
 
 def _checks_are_elementwise(schema: pa.DataFrameSchema) -> bool:
@@ -618,32 +729,58 @@ DUPLICATE_KEYS = [C.CLIENT_ID, C.DATE, C.TIME, C.STRETCH, C.SIDE]
 SCORE_DUPLICATE_KEYS = [C.CLIENT_ID, C.DATE, C.TIME]
 
 
-def _duplicates(parsed: ParsedLog, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(repeated stretch rows, repeated score-only rows) among ``rows``: every repeat after the first."""
-    keys = {name: _value_codes(parsed.columns[name]) for name in DUPLICATE_KEYS}
+def _duplicates(parsed: ParsedLog, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(repeated stretch rows, repeated score-only rows) among ``rows`` (default: all rows).
+
+    Every repeat after the first is returned. Both kinds are found in one pass: a score-only row
+    has no stretch, so it never matches a stretch row, and its side is left out of its key.
+    """
     stretch = parsed.columns[C.STRETCH]
-    has_stretch = stretch.values.notna().to_numpy()[stretch.codes[rows]]
-    found = []
-    for subset, names in [(rows[has_stretch], DUPLICATE_KEYS), (rows[~has_stretch], SCORE_DUPLICATE_KEYS)]:
-        found.append(subset[_repeated([keys[n] for n in names], subset)])
-    return found[0], found[1]
+    has_stretch = stretch.values.notna().to_numpy()[stretch.codes if rows is None else stretch.codes[rows]]
+    keys = []
+    for name in DUPLICATE_KEYS:
+        codes, size = _value_codes(parsed.columns[name], rows, in_order=name != C.CLIENT_ID)
+        if name == C.SIDE:
+            codes *= has_stretch
+        keys.append((codes, size))
+    repeated = _repeated(keys)
+    positions = np.arange(len(has_stretch)) if rows is None else rows
+    return positions[repeated & has_stretch], positions[repeated & ~has_stretch]
 
 
-def _value_codes(parsed: Parsed) -> tuple[np.ndarray, int]:
-    """Per row, a code for its typed value (equal values, equal codes; missing values too)."""
-    codes, uniques = pd.factorize(parsed.values, use_na_sentinel=True)
-    return (codes + 1)[parsed.codes], len(uniques) + 1
+def _value_codes(parsed: Parsed, rows: np.ndarray | None, in_order: bool) -> tuple[np.ndarray, int]:
+    """Per row, a code >= 0 for its typed value (equal values, equal codes; 0 for a missing one).
+
+    With ``in_order`` codes follow the values' order, else their first appearance: either way a
+    log sorted by client (in any order) and then date and time gets increasing keys.
+    """
+    codes, uniques = pd.factorize(parsed.values, sort=in_order, use_na_sentinel=True)
+    return (codes + 1)[parsed.codes if rows is None else parsed.codes[rows]], len(uniques) + 1
 
 
-def _repeated(keys: list[tuple[np.ndarray, int]], rows: np.ndarray) -> np.ndarray:
-    """Mask of ``rows`` whose key columns equal those of an earlier row in ``rows``."""
-    combined, span = np.zeros(len(rows), dtype=np.int64), 1
-    for codes, size in keys:
+def _repeated(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Mask of the rows whose key columns all equal those of an earlier row (``duplicated``).
+
+    The keys are combined into one integer and sorted (stably, so the first of equal keys is
+    the earliest row); a log already in key order, the usual case, needs no sort at all.
+    """
+    combined, span = keys[0][0].astype(np.int64), keys[0][1]
+    for codes, size in keys[1:]:
         if span * size >= 2**62:  # too many combinations for one integer: let pandas combine them
-            table = pd.DataFrame({i: codes[rows] for i, (codes, _) in enumerate(keys)})
-            return table.duplicated(keep="first").to_numpy()
-        combined, span = combined * size + codes[rows], span * size
-    return pd.Series(combined).duplicated(keep="first").to_numpy()
+            return pd.DataFrame({i: c for i, (c, _) in enumerate(keys)}).duplicated(keep="first").to_numpy()
+        combined *= size
+        combined += codes
+        span *= size
+    repeated = np.zeros(len(combined), dtype=bool)
+    if len(combined) < 2:
+        return repeated
+    if (combined[1:] >= combined[:-1]).all():
+        repeated[1:] = combined[1:] == combined[:-1]
+        return repeated
+    order = np.argsort(combined, kind="stable")
+    ordered = combined[order]
+    repeated[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return repeated
 
 
 def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None = None,
@@ -694,18 +831,18 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     # Cells that failed to parse are NaN now; pandera would report them again as "not nullable".
     schema_problems = _without(_schema_failures(parsed, pd.Timestamp(today) if today else None),
                                parse_problems)
-    schema_problems["value"] = _written(schema_problems, frame, parsed)
+    schema_problems["value"] = _written(schema_problems, frame, parsed).tolist()
     problems = _concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw)],
                        PROBLEM_COLUMNS)
     bad_rows = np.unique(problems["row"].to_numpy(dtype=np.intp))
-    good_rows = np.setdiff1d(np.arange(len(frame)), bad_rows, assume_unique=True)
+    good_rows = np.setdiff1d(np.arange(len(frame)), bad_rows, assume_unique=True) if len(bad_rows) else None
     lines = frame[C.SOURCE_LINE]
     valid = parsed.frame(good_rows)
 
     row_warnings = _concat([cell_warnings, parsed.warnings], ["row", "column", "value", "warning"])
     row_warnings = _concat([row_warnings[~row_warnings["row"].isin(bad_rows)],
                             _duplicate_warnings(parsed, good_rows)], ["row", "column", "value", "warning"])
-    warnings = pd.concat([_with_lines(row_warnings, lines, "warning"),
+    warnings = pd.concat([_with_lines(row_warnings, lines, "warning").astype({C.SOURCE_LINE: "Int64"}),
                           _header_warnings(renamed.ignored, read_warnings)], ignore_index=True)
 
     failures = _with_lines(problems, lines, "rule").sort_values(
@@ -773,8 +910,8 @@ def _extra_fields(raw: pd.DataFrame) -> pd.DataFrame:
                                  "in a note?)"})
 
 
-def _duplicate_warnings(parsed: ParsedLog, rows: np.ndarray) -> pd.DataFrame:
-    """Warnings for valid ``rows`` that repeat an earlier valid row (kept, never merged)."""
+def _duplicate_warnings(parsed: ParsedLog, rows: np.ndarray | None) -> pd.DataFrame:
+    """Warnings for valid ``rows`` (None: all) that repeat an earlier valid row (kept, never merged)."""
     client = parsed.columns[C.CLIENT_ID]
     parts = []
     for found, text in zip(_duplicates(parsed, rows), [
@@ -789,7 +926,7 @@ def _header_warnings(ignored: list[tuple[str, str]], read_warnings: list[tuple[s
                      ) -> pd.DataFrame:
     """Warnings about the file and its columns (no line): built at once, one row each."""
     columns = [c for c, _ in ignored] + [c for c, _, _ in read_warnings]
-    return pd.DataFrame({C.SOURCE_LINE: np.full(len(columns), np.nan), "column": columns,
+    return pd.DataFrame({C.SOURCE_LINE: pd.array([pd.NA] * len(columns), dtype="Int64"), "column": columns,
                          "value": [None] * len(ignored) + [v for _, v, _ in read_warnings],
                          "warning": [w for _, w in ignored] + [w for _, _, w in read_warnings]})
 

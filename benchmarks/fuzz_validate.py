@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backanalytics.io import LogReadError, _decode, _sniff_delimiter  # noqa: E402
+from backanalytics.io import LogReadError, _decode, _field_limit, _sniff_delimiter  # noqa: E402
 from backanalytics.schema import validate  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample_logs.csv"
@@ -100,10 +100,11 @@ def csv_record_count(data: bytes) -> int | None:
     """Non-blank data records per Python's csv module (None when it cannot tell)."""
     try:
         text = _decode(data, "fuzz").replace("\r\n", "\n").replace("\r", "\n")
-        records = list(csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text), strict=True))
+        with _field_limit(len(text)):  # as the reader does: fields may exceed the csv default
+            records = list(csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text), strict=True))
     except (LogReadError, csv.Error):
         return None
-    blank = [not r or (len(r) == 1 and r[0] != "" and not r[0].strip()) for r in records]
+    blank = [not r or (len(r) == 1 and r[0] != "" and not r[0].strip(" \t")) for r in records]
     kept = [r for r, b in zip(records, blank, strict=True) if not b]
     return max(len(kept) - 1, 0)
 

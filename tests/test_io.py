@@ -63,3 +63,19 @@ def test_unusable_inputs_raise_one_line_errors(tmp_path, name, data, message):
     with pytest.raises(LogReadError, match=message) as info:
         read_table(path)
     assert "\n" not in str(info.value)
+
+
+def test_a_line_of_unicode_whitespace_is_a_row_and_keeps_later_line_numbers(tmp_path):
+    # pandas skips lines of spaces and tabs only; a line holding U+0085 or a no-break space is
+    # a row (rejected: no client), and the rows after it keep their own line numbers
+    text = HEADER + 'c1,2026-01-05,cobra,5,"two\nlines"\n\x85\n\xa0\nc1,2026-01-06,cobra,11,\n   \n'
+    report = validate(write(tmp_path, "log.csv", text), today="2026-11-20")
+    assert report.rows_read == 4 and len(report.valid) == 1
+    assert sorted(set(report.failures["source_line"])) == [4, 5, 6]
+    assert report.failures.loc[report.failures["column"] == "pain", "source_line"].tolist() == [6]
+
+
+def test_read_table_keeps_a_column_named_like_the_line_numbers(tmp_path):
+    raw = read_table(write(tmp_path, "log.csv", "client_id,date,source_line\nc1,2026-01-05,x\n"))
+    assert raw.columns.tolist() == ["client_id", "date", "source_line (input)", "source_line"]
+    assert raw.loc[0, "source_line"] == 2
