@@ -384,7 +384,8 @@ def _read_excel(path: Path, mapping: Mapping[str, str] | None = None
         if seen:
             raise LogReadError(
                 f"{path.name}: sheet {sheet!r} ({rows} rows) names {', '.join(seen)} but has no "
-                f"header row with both {CLIENT_ID} and {DATE} in its first {HEADER_SEARCH_ROWS} rows")
+                f"header row with both {CLIENT_ID} and {DATE} in its first {HEADER_SEARCH_ROWS} rows; "
+                "name its columns (or pass a mapping), or move the sheet out of the workbook")
         warnings.append((SHEET, sheet, f"sheet skipped: no header row with {CLIENT_ID} and {DATE} in its "
                          f"first {HEADER_SEARCH_ROWS} rows ({rows} non-empty row{'s' if rows != 1 else ''} "
                          "not read)"))

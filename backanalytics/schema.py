@@ -448,6 +448,7 @@ def unpack_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
 
 
 def _invalid_utf8(value: bytes | bytearray | memoryview) -> bool:
+    """True when the bytes are not valid UTF-8."""
     try:
         bytes(value).decode("utf-8")
     except UnicodeDecodeError:
@@ -511,6 +512,7 @@ class _Problems:
                                         self.last: text}))
 
     def table(self) -> pd.DataFrame:
+        """Everything added, as one table."""
         return _concat(self.parts, ["row", "column", "value", self.last])
 
 
@@ -564,6 +566,7 @@ def _absent(name: str, n_rows: int) -> Parsed:
 
 
 def _parse_client(frame: pd.DataFrame, encoded: Encoded, problems: _Problems) -> Parsed:
+    """client_id: stripped text; an empty id is a problem."""
     codes, cells = encoded[C.CLIENT_ID]
     cid = cells.astype("string").str.strip()
     values = cid.mask(cid == "").astype(str).where(cid.notna() & (cid != ""), None)
@@ -610,6 +613,7 @@ def _as_text(parsed: Parsed) -> Parsed:
 
 
 def _parse_stretch(frame: pd.DataFrame, encoded: Encoded, warnings: _Problems) -> Parsed:
+    """stretch: the catalog name; an unknown name is kept as written, with a warning."""
     codes, cells = encoded[C.STRETCH]
     names, unknown = _normalise_stretch_names(cells)
     parsed = Parsed(codes, names.astype(str).where(names.notna(), None).astype("str"))
@@ -637,6 +641,7 @@ def _parse_number(encoded: Encoded, name: str, factor: float, problems: _Problem
 
 
 def _parse_side(encoded: Encoded, problems: _Problems) -> Parsed:
+    """side: left / right / both (a category)."""
     codes, cells = encoded[C.SIDE]
     side, bad = parse_side(cells)
     parsed = Parsed(codes, pd.Series(side))
@@ -645,6 +650,7 @@ def _parse_side(encoded: Encoded, problems: _Problems) -> Parsed:
 
 
 def _parse_notes(frame: pd.DataFrame, encoded: Encoded) -> Parsed:
+    """notes: free text kept as written (an empty note is missing)."""
     codes, cells = encoded[C.NOTES]
     notes = cells.astype("string")
     values = notes.astype(str).where(notes.notna() & (notes != ""), None).astype("str")
@@ -684,6 +690,7 @@ def _schema_failures(parsed: ParsedLog, today: pd.Timestamp | None) -> pd.DataFr
                             for n, p in parsed.columns.items()})[C.CANONICAL]
 
     def rows(column: str, index: np.ndarray) -> np.ndarray:
+        """The rows holding the values at compact positions ``index`` of ``column``."""
         p = parsed.columns[column]
         flags = np.zeros(len(p.values), dtype=bool)
         flags[np.asarray(index, dtype=np.intp) % len(p.values)] = True
@@ -827,33 +834,41 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
         raise LogReadError(f"{name}: the file has a header but no rows")
     frame, cell_problems, cell_warnings = unpack_cells(renamed.frame.reset_index(drop=True))
     parsed = parse_log(frame, renamed.factors)
-    parse_problems = _concat([cell_problems, _without(parsed.problems, cell_problems)], PROBLEM_COLUMNS)
-    # Cells that failed to parse are NaN now; pandera would report them again as "not nullable".
-    schema_problems = _without(_schema_failures(parsed, pd.Timestamp(today) if today else None),
-                               parse_problems)
-    schema_problems["value"] = _written(schema_problems, frame, parsed).tolist()
-    problems = _concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw)],
-                       PROBLEM_COLUMNS)
+    problems = _all_problems(raw, frame, parsed, renamed, cell_problems, today)
     bad_rows = np.unique(problems["row"].to_numpy(dtype=np.intp))
     good_rows = np.setdiff1d(np.arange(len(frame)), bad_rows, assume_unique=True) if len(bad_rows) else None
     lines = frame[C.SOURCE_LINE]
-    valid = parsed.frame(good_rows)
-
     row_warnings = _concat([cell_warnings, parsed.warnings], ["row", "column", "value", "warning"])
     row_warnings = _concat([row_warnings[~row_warnings["row"].isin(bad_rows)],
                             _duplicate_warnings(parsed, good_rows)], ["row", "column", "value", "warning"])
     warnings = pd.concat([_with_lines(row_warnings, lines, "warning").astype({C.SOURCE_LINE: "Int64"}),
                           _header_warnings(renamed.ignored, read_warnings)], ignore_index=True)
-
     failures = _with_lines(problems, lines, "rule").sort_values(
         [C.SOURCE_LINE, "column"], kind="stable").reset_index(drop=True)
+    return ValidationReport(valid=parsed.frame(good_rows), rejected=_rejected(raw, problems, bad_rows),
+                            failures=failures, warnings=warnings, rows_read=len(raw), source=name)
+
+
+def _all_problems(raw: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog, renamed: Renamed,
+                  cell_problems: pd.DataFrame, today: dt.date | pd.Timestamp | None) -> pd.DataFrame:
+    """Every problem of every row, each cell reported once: cells that are no single value,
+    cells that cannot be parsed, pandera's failed checks, disagreeing duplicate columns, extra
+    CSV fields."""
+    parse_problems = _concat([cell_problems, _without(parsed.problems, cell_problems)], PROBLEM_COLUMNS)
+    # Cells that failed to parse are NaN now; pandera would report them again as "not nullable".
+    schema_problems = _without(_schema_failures(parsed, pd.Timestamp(today) if today else None),
+                               parse_problems)
+    schema_problems["value"] = _written(schema_problems, frame, parsed).tolist()
+    return _concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw)], PROBLEM_COLUMNS)
+
+
+def _rejected(raw: pd.DataFrame, problems: pd.DataFrame, bad_rows: np.ndarray) -> pd.DataFrame:
+    """The rejected input rows as read, each with its problems joined in one ``problems`` cell."""
     rejected = raw.iloc[bad_rows].copy()
     joined = problems.assign(text=problems["column"] + ": " + problems["rule"]).groupby(
         "row", sort=True)["text"].agg("; ".join)
     rejected["problems"] = joined.reindex(bad_rows).to_numpy()
-    rejected = rejected.reset_index(drop=True)
-    return ValidationReport(valid=valid, rejected=rejected, failures=failures,
-                            warnings=warnings, rows_read=len(raw), source=name)
+    return rejected.reset_index(drop=True)
 
 
 def _written(problems: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog) -> np.ndarray:
@@ -932,6 +947,7 @@ def _header_warnings(ignored: list[tuple[str, str]], read_warnings: list[tuple[s
 
 
 def _with_lines(table: pd.DataFrame, lines: pd.Series, last: str) -> pd.DataFrame:
+    """Problems or warnings with each row position replaced by its source line."""
     out = table.assign(**{C.SOURCE_LINE: lines.to_numpy()[table["row"].to_numpy(dtype=int)]})
     return out[[C.SOURCE_LINE, "column", "value", last]].reset_index(drop=True)
 

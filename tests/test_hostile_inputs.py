@@ -408,6 +408,13 @@ def test_excel_header_below_a_title_row_keeps_sheet_row_numbers(tmp_path):
     assert report.rejected[["sheet", "source_line"]].values.tolist() == [["log", 5]]
 
 
+def test_excel_header_row_is_found_with_the_user_mapping(tmp_path):
+    path, _, _ = write_generated("excel_sheet_naming_no_client", tmp_path)  # "who" on sheet "feb"
+    report = validate(path, mapping={"who": "client_id"})
+    assert sorted(report.valid["client_id"]) == ["anna", "ben"]
+    assert report.valid["pain"].dropna().tolist() == [3.0]
+
+
 def test_long_fields_are_kept_whole(tmp_path):
     path, _, _ = write_generated("long_note_with_quoted_newline", tmp_path)
     assert validate(path).valid.loc[0, "notes"] == "x" * LONG + "\nend"
