@@ -45,6 +45,29 @@ def test_theil_sen_ols_and_mann_kendall_agree_with_scipy_and_pymannkendall():
         assert table.loc[key, "mk_p"] == pytest.approx(mk.p, abs=1e-9)
 
 
+@pytest.mark.parametrize("block_elements", [1, 50, 10_000])
+def test_theil_sen_blocks_and_reused_buffers_match_scipy(monkeypatch, block_elements):
+    # Many series of a few lengths (odd and even pair counts), split into blocks that threads
+    # compute in reused buffers: each slope and S must still be its own series' (as scipy).
+    from backanalytics.metrics import trend
+
+    monkeypatch.setattr(trend, "BLOCK_ELEMENTS", block_elements)
+    rng = np.random.default_rng(7)
+    frames = []
+    for i in range(120):
+        n = int(rng.choice([4, 5, 9, 30]))
+        x = np.sort(rng.choice(100, size=n, replace=False)).astype(float)
+        y = np.round(rng.normal(5 + rng.normal(0, 0.05) * x, 1.5) * 2) / 2
+        frames.append(pd.DataFrame({"g": f"c{i:03d}", "x": x, "y": y}))
+    frame = pd.concat(frames)
+    table = trend_table(frame, "g", "x", "y")
+    for key, part in frame.groupby("g"):
+        assert table.loc[key, "slope_theil_sen"] == pytest.approx(stats.theilslopes(part["y"], part["x"]).slope,
+                                                                   abs=1e-12)
+        assert table.loc[key, "mk_p"] == pytest.approx(pymannkendall.original_test(part["y"].to_numpy()).p,
+                                                       abs=1e-9)
+
+
 def test_baseline_current_change_hand_worked():
     # first 7 days mean 6, last 7 days mean 3 -> change -3, -50 %
     row = outcomes(score_log([6.0] * 7 + [4.0] * 3 + [3.0] * 7)).loc["a"]
