@@ -24,15 +24,15 @@ no_improvement
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
 from backanalytics.metrics.consistency import consistency
-from backanalytics.metrics.outcomes import daily_scores, outcomes
-from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.metrics.outcomes import ClientDays, DailySeries, outcomes
+from backanalytics.metrics.periods import day_numbers, resolve_as_of
 from backanalytics.thresholds import THRESHOLDS, reaches
 
 FLAG_COLUMNS = [C.CLIENT_ID, C.DATE, "flag", "detail", "severity"]
@@ -45,73 +45,89 @@ ADVICE_SEE_PRO = "Repeated pain while stretching: see a professional (physical t
 _CLIENT_SPACING_DAYS = 1_000_000
 
 
-def previous_days_median(daily: pd.DataFrame, window_days: int, min_days: int) -> np.ndarray:
+def previous_days_median(codes: np.ndarray, days: np.ndarray, values: np.ndarray, window_days: int,
+                         min_days: int) -> np.ndarray:
     """Each day's median of the same client's values over the ``window_days`` days before it.
 
-    ``daily`` is a tidy daily series sorted by client, then date (as
-    :func:`~backanalytics.metrics.outcomes.daily_scores` gives). The day itself is left out; NaN
-    where fewer than ``min_days`` days fall in the window. All clients share one rolling window
-    along a single time axis on which each client starts a million days after the one before, so
-    no window reaches into another client (one pass, instead of a groupby-rolling per client).
+    ``codes`` (client numbers), ``days`` (day numbers) and ``values`` describe a daily series
+    sorted by client, then day (as :class:`~backanalytics.metrics.outcomes.DailySeries` holds
+    it). The day itself is left out; NaN where fewer than ``min_days`` days fall in the window.
+    All clients share one rolling window along a single time axis on which each client starts a
+    million days after the one before, so no window reaches into another client (one pass,
+    instead of a groupby-rolling per client).
 
     Examples
     --------
-    >>> d = pd.DataFrame({"client_id": ["a"] * 5 + ["b"], "value": [3.0, 4, 5, 9, 1, 7],
-    ...     "date": pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04",
-    ...                             "2026-01-30", "2026-01-05"])})
-    >>> previous_days_median(d, 14, 3).tolist()
+    >>> previous_days_median(np.array([0, 0, 0, 0, 0, 1]), np.array([0, 1, 2, 3, 29, 4]),
+    ...                      np.array([3.0, 4, 5, 9, 1, 7]), 14, 3).tolist()
     [nan, nan, nan, 4.0, nan, nan]
     """
-    codes = pd.factorize(daily[C.CLIENT_ID].to_numpy(), sort=False)[0].astype(np.int64)
-    days = daily[C.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
-    axis = pd.DatetimeIndex((codes * _CLIENT_SPACING_DAYS + days - days.min(initial=0)).astype("datetime64[D]")
-                            .astype("datetime64[s]"))
-    values = pd.Series(daily["value"].to_numpy(dtype=float), index=axis)
-    return values.rolling(f"{window_days}D", closed="left", min_periods=min_days).median().to_numpy()
+    axis = (codes * _CLIENT_SPACING_DAYS + days - days.min(initial=0)).astype("datetime64[D]")
+    series = pd.Series(values, index=pd.DatetimeIndex(axis.astype("datetime64[s]")))
+    return series.rolling(f"{window_days}D", closed="left", min_periods=min_days).median().to_numpy()
 
 
-def pain_flares(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
-    daily = daily_scores(log, C.PAIN, as_of)
-    window = f"{int(t['flare_window_days'])}D"
-    daily["median"] = previous_days_median(daily, int(t["flare_window_days"]), int(t["flare_min_days"]))
-    daily["above"] = daily["value"] - daily["median"]
-    hit = daily[reaches(daily["above"], t["flare_points"])]
-    if hit.empty:
+def pain_flares(pain: DailySeries, t: Mapping[str, float]) -> pd.DataFrame:
+    """``pain_flare`` flags from a client's daily pain series (see the module docstring)."""
+    window = int(t["flare_window_days"])
+    median = previous_days_median(pain.codes, pain.days, pain.value, window, int(t["flare_min_days"]))
+    above = pain.value - median
+    hit = reaches(above, t["flare_points"])
+    if not hit.any():
         return pd.DataFrame(columns=FLAG_COLUMNS)
+    value, above, median = pain.value[hit], above[hit], median[hit]
     return pd.DataFrame({
-        C.CLIENT_ID: hit[C.CLIENT_ID], C.DATE: hit[C.DATE], "flag": "pain_flare",
-        "detail": [f"pain {v:g} is {a:.1f} points above the {window[:-1]}-day median of {m:g}"
-                   for v, a, m in zip(hit["value"], hit["above"], hit["median"], strict=True)],
-        "severity": np.where(reaches(hit["above"], t["escalate_multiple"] * t["flare_points"]), "alert", "warning")})
+        C.CLIENT_ID: pain.keys.take(pain.codes[hit]), C.DATE: pain.dates[hit], "flag": "pain_flare",
+        "detail": [f"pain {v:g} is {a:.1f} points above the {window}-day median of {m:g}"
+                   for v, a, m in zip(value, above, median, strict=True)],
+        "severity": np.where(reaches(above, t["escalate_multiple"] * t["flare_points"]), "alert", "warning")})
 
 
-def _format_g(values: pd.Series, missing: str = "nan") -> pd.Series:
-    """``f"{v:g}"`` of every value (``missing`` for NaN), formatting each distinct value once."""
-    codes, uniques = pd.factorize(values)
-    text = np.array([*(f"{u:g}" for u in uniques), missing], dtype=object)
-    return pd.Series(text[codes], index=values.index, dtype="str")
+def pain_while_stretching(every: ClientDays, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
+    """``pain_during_stretching`` flags: one per client and day (see the module docstring).
 
-
-def pain_while_stretching(log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> pd.DataFrame:
-    rows = log.loc[log[C.PAIN_AFTER].notna() & (log[C.DATE] <= as_of), [C.CLIENT_ID, C.DATE, C.PAIN, C.PAIN_AFTER]]
-    rose = rows[C.PAIN_AFTER] > rows[C.PAIN].fillna(np.inf)
-    rows = rows.assign(rose=rose)
-    hurt = rows[rose | (rows[C.PAIN_AFTER] > t["pain_after_max"])]
-    day = hurt.groupby([C.CLIENT_ID, C.DATE]).agg(
-        pain=(C.PAIN, "max"), after=(C.PAIN_AFTER, "max"), rose=("rose", "any")).reset_index()
-    if day.empty:
+    ``every`` holds the log, already cut at ``as_of``.
+    """
+    log = every.log
+    before = log[C.PAIN].to_numpy(float, na_value=np.nan)
+    after = log[C.PAIN_AFTER].to_numpy(float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        rose = after > np.where(np.isnan(before), np.inf, before)
+        hurt = (rose | (after > t["pain_after_max"])) & (every.codes >= 0) & every.has_day
+    if not hurt.any():
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    in_window = day[C.DATE] > as_of - pd.Timedelta(days=int(t["pain_repeat_window_days"]))
-    repeated = day[day["rose"] & in_window].groupby(C.CLIENT_ID).size() >= t["pain_repeat_days"]
-    is_alert = day["rose"] & day[C.CLIENT_ID].isin(repeated[repeated].index) & in_window
-    before = _format_g(day["pain"], missing="not logged")
-    advice = np.where(is_alert, ADVICE_SEE_PRO, np.where(day["rose"], ADVICE_EASE_UP, "Still sore after stretching."))
-    detail = "pain after stretching " + _format_g(day["after"]) + " (before: " + before + "). " + advice
+    key, span, first = every.day_keys(hurt)
+    day = pd.DataFrame({"pain": before[hurt], "after": after[hurt], "rose": rose[hurt]}).groupby(key, sort=True).agg(
+        pain=("pain", "max"), after=("after", "max"), rose=("rose", "any"))
+    keys = day.index.to_numpy()
+    client, days, rose = keys // span, keys % span + first, day["rose"].to_numpy()
+    in_window = days > day_numbers(pd.Series([as_of]))[0] - int(t["pain_repeat_window_days"])
+    repeated = np.bincount(client, weights=rose & in_window, minlength=len(every.keys)) >= t["pain_repeat_days"]
+    is_alert = rose & repeated[client] & in_window
     # Pain that rose with stretching is a warning (an alert when repeated); pain that eased but
     # stayed above 3 is worth knowing, not acting on.
-    severity = np.where(is_alert, "alert", np.where(day["rose"], "warning", "info"))
-    return pd.DataFrame({C.CLIENT_ID: day[C.CLIENT_ID], C.DATE: day[C.DATE], "flag": "pain_during_stretching",
-                         "detail": detail, "severity": severity})
+    kind = np.where(is_alert, 0, np.where(rose, 1, 2))
+    advice = [ADVICE_SEE_PRO, ADVICE_EASE_UP, "Still sore after stretching."]
+
+    def detail(after: float, before: float, kind: int) -> str:
+        before_text = "not logged" if np.isnan(before) else f"{before:g}"
+        return f"pain after stretching {after:g} (before: {before_text}). {advice[kind]}"
+
+    return pd.DataFrame({
+        C.CLIENT_ID: every.keys.take(client), C.DATE: every.dates(days), "flag": "pain_during_stretching",
+        "detail": _distinct_texts(detail, day["after"].to_numpy(), day["pain"].to_numpy(), kind),
+        "severity": np.array(["alert", "warning", "info"])[kind]})
+
+
+def _distinct_texts(text: Callable[..., str], *columns: np.ndarray) -> pd.Series:
+    """``text(*row)`` for every row of ``columns``, built once per distinct row (hundreds, not 10^5)."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        key = key * len(uniques) + codes
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = np.array([text(*(column[i] for column in columns)) for i in first], dtype=object)
+    return pd.Series(texts[inverse], dtype="str")
 
 
 def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | pd.DataFrame | None = None,
@@ -147,14 +163,18 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
     as_of = resolve_as_of(log, as_of)
     if (log[C.DATE] > as_of).any():
         log = log[log[C.DATE] <= as_of]
-    parts = [pain_flares(log, as_of, t), pain_while_stretching(log, as_of, t)]
+    every = ClientDays(log)
+    pain = DailySeries(every, C.PAIN)
+    parts = [pain_flares(pain, t), pain_while_stretching(every, as_of, t)]
 
-    last = log.groupby(C.CLIENT_ID)[C.DATE].max()
-    quiet = (as_of - last).dt.days
+    dated = (every.codes >= 0) & every.has_day
+    last = pd.Series(every.days[dated]).groupby(every.codes[dated]).max()
+    quiet = day_numbers(pd.Series([as_of]))[0] - last
     silent = quiet[quiet >= t["silent_days"]]
     parts.append(pd.DataFrame({
-        C.CLIENT_ID: silent.index, C.DATE: as_of, "flag": "silent",
-        "detail": [f"no entry for {d} days (last on {last[c].date()})" for c, d in silent.items()],
+        C.CLIENT_ID: every.keys.take(silent.index), C.DATE: as_of, "flag": "silent",
+        "detail": [f"no entry for {d} days (last on {day})" for d, day in
+                   zip(silent, every.dates(last[silent.index].to_numpy()).astype("datetime64[D]"), strict=True)],
         "severity": np.where(silent >= t["escalate_multiple"] * t["silent_days"], "warning", "info")}))
 
     cons = consistency_table if consistency_table is not None else consistency(
@@ -166,7 +186,8 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
         "severity": "warning"}))
 
     out = outcomes_table if outcomes_table is not None else outcomes(log, as_of=as_of, thresholds=t)
-    weeks = (out["pain_n_days"] > 0) & (_pain_span_days(log).reindex(out.index) >= 7 * t["no_improvement_weeks"])
+    span = pd.Series(pain.days[pain.start + pain.count - 1] - pain.days[pain.start], index=pain.keys, dtype=float)
+    weeks = (out["pain_n_days"] > 0) & (span.reindex(out.index) >= 7 * t["no_improvement_weeks"])
     stuck = out[weeks & (cons["adherence"].reindex(out.index) >= t["adherent"])
                 & ~out["pain_mcid_reached"].fillna(False).astype(bool)]
     parts.append(pd.DataFrame({
@@ -180,12 +201,6 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
     table[C.DATE] = pd.to_datetime(table[C.DATE]).astype("datetime64[ns]")
     table = table.sort_values([C.CLIENT_ID, C.DATE, "flag"], ascending=[True, False, True], kind="stable")
     return table[FLAG_COLUMNS].reset_index(drop=True)
-
-
-def _pain_span_days(log: pd.DataFrame) -> pd.Series:
-    """Days from each client's first to last pain score (empty Series when nobody has pain)."""
-    dates = daily_scores(log, C.PAIN).groupby(C.CLIENT_ID)[C.DATE]
-    return (dates.max() - dates.min()).dt.days.astype(float)
 
 
 def flag_summary(table: pd.DataFrame) -> pd.DataFrame:

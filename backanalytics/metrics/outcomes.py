@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.metrics.periods import day_numbers, resolve_as_of
 from backanalytics.metrics.trend import trend_table_packed
 from backanalytics.thresholds import THRESHOLDS, Z95, reaches, sem_from_mdc
 
@@ -55,11 +55,7 @@ def daily_scores(log: pd.DataFrame, score: str = C.PAIN, as_of: object | None = 
     >>> daily_scores(log)["value"].tolist()
     [5.0, 3.0]
     """
-    rows = log.loc[log[score].notna(), [C.CLIENT_ID, C.DATE, score]]
-    if as_of is not None:
-        rows = rows[rows[C.DATE] <= pd.Timestamp(as_of)]
-    daily = rows.groupby([C.CLIENT_ID, C.DATE], sort=True)[score].mean()
-    return daily.rename("value").reset_index()
+    return DailySeries(ClientDays(log), score, as_of).frame()
 
 
 def rolling_mean(log: pd.DataFrame, score: str = C.PAIN, window: int = 7) -> pd.DataFrame:
@@ -75,25 +71,80 @@ def rolling_mean(log: pd.DataFrame, score: str = C.PAIN, window: int = 7) -> pd.
     return daily
 
 
-class _Series:
-    """A tidy daily series (sorted by client, then date) with its client codes, computed once.
+class ClientDays:
+    """A log's client codes and day numbers, computed once for all its scores and flags.
 
-    ``codes`` numbers the clients 0 .. k - 1 in order of appearance (= sorted order), ``start``
-    and ``count`` give each client's first row and number of days, ``pos`` each row's place in
-    its client's series. Every per-client reduction below is a ``np.bincount`` over ``codes``:
-    no groupby on the text ``client_id`` (re-hashing millions of strings per call).
+    ``codes`` number each row's client in sorted order of ``keys`` (-1: no client); ``days`` are
+    day numbers (days since 1970-01-01; ``has_day`` is False where the date is missing).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"client_id": ["b", "a", "b"], "date": pd.to_datetime(["2026-01-03", "2026-01-01",
+    ...                     "2026-01-01"])})
+    >>> every = ClientDays(log)
+    >>> every.keys.tolist(), every.codes.tolist()
+    (['a', 'b'], [1, 0, 1])
+    >>> key, span, first = every.day_keys(np.ones(3, dtype=bool))
+    >>> (key // span).tolist(), [str(d) for d in every.dates(key % span + first).astype("datetime64[D]")]
+    ([1, 0, 1], ['2026-01-03', '2026-01-01', '2026-01-01'])
     """
 
-    def __init__(self, daily: pd.DataFrame) -> None:
-        self.daily = daily
-        codes, keys = pd.factorize(daily[C.CLIENT_ID].to_numpy(), sort=False)
-        self.codes = codes.astype(np.int64)
-        self.keys = pd.Index(keys, name=C.CLIENT_ID, dtype=daily[C.CLIENT_ID].dtype)
-        self.count = np.bincount(self.codes, minlength=len(keys))
+    def __init__(self, log: pd.DataFrame) -> None:
+        self.log = log
+        codes, keys = pd.factorize(log[C.CLIENT_ID], sort=True)
+        self.codes = codes.astype(np.int64, copy=False)
+        self.keys = pd.Index(keys, name=C.CLIENT_ID, dtype=log[C.CLIENT_ID].dtype)
+        self.days = day_numbers(log[C.DATE])
+        self.has_day = self.days != np.iinfo(np.int64).min
+        dtype = log[C.DATE].dtype
+        self.date_dtype = dtype if isinstance(dtype, np.dtype) and dtype.kind == "M" else np.dtype("datetime64[ns]")
+
+    def day_keys(self, mask: np.ndarray) -> tuple[np.ndarray, int, int]:
+        """One int64 ``key`` per (client, day) of the rows in ``mask`` (which must have both), sorting as
+        (client, day): ``client = key // span``, ``day = key % span + first``."""
+        days = self.days[mask]
+        first = int(days.min()) if len(days) else 0
+        span = int(days.max()) - first + 1 if len(days) else 1
+        return self.codes[mask] * span + (days - first), span, first
+
+    def dates(self, days: np.ndarray) -> np.ndarray:
+        """Day numbers as dates, in the log's date dtype (``datetime64[ns]`` unless it has another)."""
+        return days.astype("datetime64[D]").astype(self.date_dtype)
+
+
+class DailySeries:
+    """One score's daily mean series (sorted by client, then date), held as arrays.
+
+    ``codes`` numbers the clients that have the score 0 .. k - 1 in sorted order (``keys``),
+    ``start`` and ``count`` give each client's first row and number of days, ``pos`` each row's
+    place in its client's series, ``days`` the day numbers and ``dates`` the same as dates.
+    Every per-client reduction below is a ``np.bincount`` or a grouped mean over ``codes``: no
+    groupby on the text ``client_id`` (re-hashing millions of strings per call), and the day
+    means group one integer key.
+    """
+
+    def __init__(self, clients: ClientDays, score: str, as_of: object | None = None) -> None:
+        values = clients.log[score].to_numpy(dtype=float, na_value=np.nan)
+        keep = ~np.isnan(values) & (clients.codes >= 0) & clients.has_day
+        if as_of is not None:
+            keep &= clients.log[C.DATE].to_numpy() <= np.datetime64(pd.Timestamp(as_of), "ns")
+        key, span, first = clients.day_keys(keep)
+        daily = pd.Series(values[keep]).groupby(key, sort=True).mean()  # Kahan-summed, in key order
+        key = daily.index.to_numpy()
+        client = key // span
+        has = np.bincount(client, minlength=len(clients.keys)) > 0
+        self.codes = (np.cumsum(has) - 1)[client]
+        self.keys = clients.keys[has]
+        self.days = key % span + first
+        self.dates = clients.dates(self.days)
+        self.value = daily.to_numpy()
+        self.count = np.bincount(self.codes, minlength=len(self.keys))
         self.start = np.cumsum(self.count) - self.count
-        self.pos = np.arange(len(daily)) - self.start[self.codes]
-        self.days = daily[C.DATE].to_numpy().astype("datetime64[D]").astype(np.int64)
-        self.value = daily["value"].to_numpy(dtype=float)
+        self.pos = np.arange(len(self.value)) - self.start[self.codes]
+
+    def frame(self) -> pd.DataFrame:
+        """Tidy (client_id, date, value), as :func:`daily_scores` returns."""
+        return pd.DataFrame({C.CLIENT_ID: self.keys.take(self.codes), C.DATE: self.dates, "value": self.value})
 
     def mean(self, mask: np.ndarray) -> np.ndarray:
         """Per client mean of the values where ``mask`` holds (NaN where it never does).
@@ -120,13 +171,13 @@ def trends(log: pd.DataFrame, score: str = C.PAIN, as_of: object | None = None) 
     >>> round(float(row["slope_theil_sen"]), 4), str(row["origin"].date())  # median of the 6 pair slopes
     (-0.7083, '2026-01-01')
     """
-    return _trends(_Series(daily_scores(log, score, as_of)))
+    return _trends(DailySeries(ClientDays(log), score, as_of))
 
 
-def _trends(s: _Series) -> pd.DataFrame:
+def _trends(s: DailySeries) -> pd.DataFrame:
     x = (s.days - s.days[s.start][s.codes]).astype(float)
     table = trend_table_packed(s.codes, s.pos, x, s.value, s.keys)
-    table["origin"] = s.daily[C.DATE].to_numpy()[s.start]
+    table["origin"] = s.dates[s.start]
     return table
 
 
@@ -144,13 +195,13 @@ def _phase_dates(log: pd.DataFrame, baseline: object, clients: pd.Index) -> pd.S
 def score_change(log: pd.DataFrame, score: str, as_of: object | None = None,
                  baseline: object = None) -> pd.DataFrame:
     """Baseline, current, change and pct_change of one score per client (see module docstring)."""
-    return _score_change(_Series(daily_scores(log, score, as_of)), log, baseline)
+    return _score_change(DailySeries(ClientDays(log), score, as_of), log, baseline)
 
 
-def _score_change(s: _Series, log: pd.DataFrame, baseline: object) -> pd.DataFrame:
+def _score_change(s: DailySeries, log: pd.DataFrame, baseline: object) -> pd.DataFrame:
     first_n = s.pos < BASELINE_DAYS
     last_n = s.count[s.codes] - s.pos <= CURRENT_DAYS
-    dates = s.daily[C.DATE].to_numpy()
+    dates = s.dates
     if isinstance(baseline, tuple):  # an explicit window (first, last day), inclusive
         if len(baseline) != 2:
             raise ValueError(f"a baseline window is (first day, last day), got {baseline!r}")
@@ -222,12 +273,13 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
     """
     t = {**THRESHOLDS, **(thresholds or {})}
     as_of = resolve_as_of(log, as_of)
-    clients = pd.Index(sorted(log[C.CLIENT_ID].unique()), name=C.CLIENT_ID)
+    every = ClientDays(log)
+    clients = every.keys
     parts = []
     sems = {C.PAIN: t["pain_sem"], C.PAIN_AFTER: t["pain_sem"], C.FLEXIBILITY: t["flexibility_sem"],
             C.REACH_CM: sem_from_mdc(t["reach_cm_mdc"])}
     for score in C.SCORES:
-        series = _Series(daily_scores(log, score, as_of))
+        series = DailySeries(every, score, as_of)
         change = _score_change(series, log, baseline)
         tr = _trends(series)
         change["slope_ols"] = tr["slope_ols"] * 7
@@ -249,7 +301,8 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
     for col in ["pain_mcid_reached", "flexibility_mcid_reached", "reach_cm_mdc_reached", "pain_reliable_change"]:
         base = col.split("_mcid")[0].split("_mdc")[0].split("_reliable")[0]
         out[col] = out[col].where(out[f"{base}_change"].notna())
-    both = log[log[C.PAIN].notna() & log[C.PAIN_AFTER].notna() & (log[C.DATE] <= as_of)]
-    relief = (both[C.PAIN] - both[C.PAIN_AFTER]).groupby(both[C.CLIENT_ID]).mean()
-    out["within_session_relief"] = relief.reindex(clients)
+    relief = log[C.PAIN].to_numpy(float, na_value=np.nan) - log[C.PAIN_AFTER].to_numpy(float, na_value=np.nan)
+    both = ~np.isnan(relief) & (every.codes >= 0) & (log[C.DATE] <= as_of).to_numpy()
+    means = pd.Series(relief[both]).groupby(every.codes[both]).mean()
+    out["within_session_relief"] = means.reindex(np.arange(len(clients))).to_numpy()
     return out
