@@ -864,7 +864,8 @@ def _all_problems(raw: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog, ren
 
 def _rejected(raw: pd.DataFrame, problems: pd.DataFrame, bad_rows: np.ndarray) -> pd.DataFrame:
     """The rejected input rows as read, each with its problems joined in one ``problems`` cell."""
-    rejected = raw.iloc[bad_rows].copy()
+    # A slice when nothing is rejected: taking rows from Arrow text read in chunks concatenates them.
+    rejected = raw.iloc[bad_rows].copy() if len(bad_rows) else raw.iloc[:0].copy()
     joined = problems.assign(text=problems["column"] + ": " + problems["rule"]).groupby(
         "row", sort=True)["text"].agg("; ".join)
     rejected["problems"] = joined.reindex(bad_rows).to_numpy()

@@ -22,27 +22,32 @@ BLOCK_ELEMENTS = 4_000_000
 THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
-def ols(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares slope and intercept per row (NaN with fewer than 2 distinct x).
+def ols(codes: np.ndarray, x: np.ndarray, y: np.ndarray, n_series: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares slope and intercept of each series ``0 .. n_series - 1`` of tidy points.
 
-    Sums run over each row's values in order (``np.bincount``), so a row's result does not depend
-    on how much NaN padding the matrix has: the same client gives bit-identical numbers alone or
-    packed with others (e.g. in one Dask partition or another).
+    Point ``i`` is ``(x[i], y[i])`` of series ``codes[i]``; points with a NaN are left out; NaN
+    for a series with fewer than 2 distinct x. Sums run over each series' points in order
+    (``np.bincount``), so a series' result does not depend on the others: the same client gives
+    bit-identical numbers alone or packed with others (e.g. in one Dask partition or another).
+
+    Examples
+    --------
+    >>> slope, intercept = ols(np.array([0, 0, 0, 1]), np.array([0.0, 1, 2, 5]), np.array([1.0, 3, 5, 2]), 2)
+    >>> slope.tolist(), intercept.tolist()
+    ([2.0, nan], [1.0, nan])
     """
-    n = np.sum(~np.isnan(Y), axis=1)
+    keep = ~(np.isnan(x) | np.isnan(y))
+    if not keep.all():
+        codes, x, y = codes[keep], x[keep], y[keep]
+    n = np.bincount(codes, minlength=n_series)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx = _row_sum(X) / np.sum(~np.isnan(X), axis=1)
-        my = _row_sum(Y) / n
-        sxx = _row_sum((X - mx[:, None]) ** 2)
-        sxy = _row_sum((X - mx[:, None]) * (Y - my[:, None]))
+        mx = np.bincount(codes, weights=x, minlength=n_series) / n
+        my = np.bincount(codes, weights=y, minlength=n_series) / n
+        dx = x - mx[codes]
+        sxx = np.bincount(codes, weights=dx * dx, minlength=n_series)
+        sxy = np.bincount(codes, weights=dx * (y - my[codes]), minlength=n_series)
         slope = np.where((n >= 2) & (sxx > 0), sxy / sxx, np.nan)
     return slope, my - slope * mx
-
-
-def _row_sum(values: np.ndarray) -> np.ndarray:
-    """Sum of the non-NaN values of each row, added left to right (0 for an all-NaN row)."""
-    rows, cols = np.nonzero(~np.isnan(values))
-    return np.bincount(rows, weights=values[rows, cols], minlength=len(values))
 
 
 def _row_median(values: np.ndarray) -> np.ndarray:
@@ -207,7 +212,7 @@ def trend_table_packed(codes: np.ndarray, pos: np.ndarray, x: np.ndarray, y: np.
     Y = np.full((len(keys), width), np.nan)
     X[codes, pos] = x
     Y[codes, pos] = y
-    so, io = ols(X, Y)
+    so, io = ols(codes, x, y, len(keys))
     ts, it, p = theil_sen_and_mk(X, Y)
     return pd.DataFrame({"n": np.sum(~np.isnan(Y), axis=1), "slope_ols": so, "intercept_ols": io,
                          "slope_theil_sen": ts, "intercept_theil_sen": it, "mk_p": p}, index=keys)
