@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from backanalytics.io import LogReadError, read_table
 from backanalytics.metrics.association import adherence_bands, adherence_pain_correlation
+from backanalytics.metrics.caseload import CaseloadMetrics, caseload_metrics
 from backanalytics.metrics.consistency import consistency, weekly_consistency
 from backanalytics.metrics.dose import dose_by_stretch
 from backanalytics.metrics.effect_sizes import effect_sizes, phase_effect_sizes
@@ -22,12 +23,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "CaseloadMetrics",
     "LogReadError",
     "LogValidationError",
     "ValidationReport",
     "__version__",
     "adherence_bands",
     "adherence_pain_correlation",
+    "caseload_metrics",
     "consistency",
     "daily_scores",
     "dose_by_stretch",

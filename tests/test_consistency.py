@@ -103,6 +103,18 @@ def test_as_of_before_the_first_entry_gives_an_empty_period():
     assert np.isnan(row["adherence"])
 
 
+def test_entries_after_as_of_do_not_move_the_start():
+    # Scores from Jan 1, the first stretch on Jan 9: as of Jan 5 the client had done nothing for
+    # 5 days (adherence 0), whatever came later; before the fix the later session made the
+    # period start on Jan 9 (0 days, adherence NaN), so a drop-out was hidden.
+    log = make_log([("s", "2026-01-01", None, 5.0), ("s", "2026-01-03", None, 6.0),
+                    *days_of("s", "2026-01-09", "2026-01-10")])
+    row = consistency(log, as_of="2026-01-05").loc["s"]
+    assert (str(row["start"].date()), row["days"], row["adherence"]) == ("2026-01-01", 5, 0.0)
+    known = consistency(log[log["date"] <= "2026-01-05"], as_of="2026-01-05")
+    pd.testing.assert_frame_equal(consistency(log, as_of="2026-01-05"), known)
+
+
 def test_clients_starting_on_different_dates_have_their_own_periods():
     log = make_log(days_of("a", "2026-01-01", "2026-01-10") + days_of("b", "2026-01-09", "2026-01-10"))
     out = consistency(log)

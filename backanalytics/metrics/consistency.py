@@ -94,7 +94,7 @@ class _Setup:
 def _setup(log: pd.DataFrame, prescription: float | pd.DataFrame | None, as_of: object | None) -> _Setup:
     """Read the log once (client_id factorised), resolve as_of, the prescription and the periods."""
     as_of = resolve_as_of(log, as_of)
-    arrays = log_arrays(log)
+    arrays = log_arrays(log).until(as_of)  # a session after as_of must not move the start
     rx = prescription_for(arrays.clients, prescription)
     keys = PairKeys.covering(arrays.day)
     all_sessions = all_session_keys(arrays, keys)

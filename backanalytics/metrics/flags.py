@@ -161,46 +161,66 @@ def flags(log: pd.DataFrame, as_of: object | None = None, prescription: float | 
     """
     t = {**THRESHOLDS, **(thresholds or {})}
     as_of = resolve_as_of(log, as_of)
-    if (log[C.DATE] > as_of).any():
-        log = log[log[C.DATE] <= as_of]
-    every = ClientDays(log)
-    pain = DailySeries(every, C.PAIN)
-    parts = [pain_flares(pain, t), pain_while_stretching(every, as_of, t)]
-
-    dated = (every.codes >= 0) & every.has_day
-    last = pd.Series(every.days[dated]).groupby(every.codes[dated]).max()
-    quiet = day_numbers(pd.Series([as_of]))[0] - last
-    silent = quiet[quiet >= t["silent_days"]]
-    parts.append(pd.DataFrame({
-        C.CLIENT_ID: every.keys.take(silent.index), C.DATE: as_of, "flag": "silent",
-        "detail": [f"no entry for {d} days (last on {day})" for d, day in
-                   zip(silent, every.dates(last[silent.index].to_numpy()).astype("datetime64[D]"), strict=True)],
-        "severity": np.where(silent >= t["escalate_multiple"] * t["silent_days"], "warning", "info")}))
-
+    found = LogFlags.of(log, as_of, t)
     cons = consistency_table if consistency_table is not None else consistency(
-        log, prescription=prescription, as_of=as_of)
-    low = cons[cons["adherence_28d"] < t["low_adherence_28d"]]
-    parts.append(pd.DataFrame({
-        C.CLIENT_ID: low.index, C.DATE: as_of, "flag": "low_adherence",
-        "detail": [f"{a:.0%} of prescribed sessions in the last 28 days" for a in low["adherence_28d"]],
-        "severity": "warning"}))
+        found.log, prescription=prescription, as_of=as_of)
+    out = outcomes_table if outcomes_table is not None else outcomes(found.log, as_of=as_of, thresholds=t)
+    return found.with_tables(cons, out)
 
-    out = outcomes_table if outcomes_table is not None else outcomes(log, as_of=as_of, thresholds=t)
-    span = pd.Series(pain.days[pain.start + pain.count - 1] - pain.days[pain.start], index=pain.keys, dtype=float)
-    weeks = (out["pain_n_days"] > 0) & (span.reindex(out.index) >= 7 * t["no_improvement_weeks"])
-    stuck = out[weeks & (cons["adherence"].reindex(out.index) >= t["adherent"])
-                & ~out["pain_mcid_reached"].fillna(False).astype(bool)]
-    parts.append(pd.DataFrame({
-        C.CLIENT_ID: stuck.index, C.DATE: as_of, "flag": "no_improvement",
-        "detail": [f"adherent but pain changed only {c:+.1f} points ({p:+.0f} %): refer or reassess"
-                   for c, p in zip(stuck["pain_change"], stuck["pain_pct_change"], strict=True)],
-        "severity": "alert"}))
 
-    table = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
-        not p.empty for p in parts) else pd.DataFrame(columns=FLAG_COLUMNS)
-    table[C.DATE] = pd.to_datetime(table[C.DATE]).astype("datetime64[ns]")
-    table = table.sort_values([C.CLIENT_ID, C.DATE, "flag"], ascending=[True, False, True], kind="stable")
-    return table[FLAG_COLUMNS].reset_index(drop=True)
+class LogFlags:
+    """The flags that need only the log (flares, pain while stretching, silence), found first.
+
+    :meth:`with_tables` adds those that read the consistency and outcome tables (low adherence,
+    no improvement) and returns the whole flag table: the two halves can run while the tables are
+    being computed (:func:`backanalytics.metrics.caseload.caseload_metrics` does).
+    """
+
+    def __init__(self, log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float], parts: list[pd.DataFrame],
+                 pain_span_days: pd.Series) -> None:
+        self.log, self.as_of, self.t, self.parts, self.pain_span_days = log, as_of, t, parts, pain_span_days
+
+    @classmethod
+    def of(cls, log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> LogFlags:
+        """The log's own flags up to ``as_of`` (a resolved date), with thresholds ``t`` (a full table)."""
+        if (log[C.DATE] > as_of).any():
+            log = log[log[C.DATE] <= as_of]
+        every = ClientDays(log)
+        pain = DailySeries(every, C.PAIN)
+        parts = [pain_flares(pain, t), pain_while_stretching(every, as_of, t)]
+        dated = (every.codes >= 0) & every.has_day
+        last = pd.Series(every.days[dated]).groupby(every.codes[dated]).max()
+        quiet = day_numbers(pd.Series([as_of]))[0] - last
+        silent = quiet[quiet >= t["silent_days"]]
+        last_days = every.dates(last[silent.index].to_numpy()).astype("datetime64[D]")
+        parts.append(pd.DataFrame({
+            C.CLIENT_ID: every.keys.take(silent.index), C.DATE: as_of, "flag": "silent",
+            "detail": [f"no entry for {d} days (last on {day})" for d, day in zip(silent, last_days, strict=True)],
+            "severity": np.where(silent >= t["escalate_multiple"] * t["silent_days"], "warning", "info")}))
+        span = pain.days[pain.start + pain.count - 1] - pain.days[pain.start]
+        return cls(log, as_of, t, parts, pd.Series(span, index=pain.keys, dtype=float))
+
+    def with_tables(self, cons: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+        """Every flag: these plus low adherence (from ``cons``) and no improvement (``cons``, ``out``)."""
+        t, as_of = self.t, self.as_of
+        low = cons[cons["adherence_28d"] < t["low_adherence_28d"]]
+        parts = [*self.parts, pd.DataFrame({
+            C.CLIENT_ID: low.index, C.DATE: as_of, "flag": "low_adherence",
+            "detail": [f"{a:.0%} of prescribed sessions in the last 28 days" for a in low["adherence_28d"]],
+            "severity": "warning"})]
+        weeks = (out["pain_n_days"] > 0) & (self.pain_span_days.reindex(out.index) >= 7 * t["no_improvement_weeks"])
+        stuck = out[weeks & (cons["adherence"].reindex(out.index) >= t["adherent"])
+                    & ~out["pain_mcid_reached"].fillna(False).astype(bool)]
+        parts.append(pd.DataFrame({
+            C.CLIENT_ID: stuck.index, C.DATE: as_of, "flag": "no_improvement",
+            "detail": [f"adherent but pain changed only {c:+.1f} points ({p:+.0f} %): refer or reassess"
+                       for c, p in zip(stuck["pain_change"], stuck["pain_pct_change"], strict=True)],
+            "severity": "alert"}))
+        parts = [p for p in parts if not p.empty]
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FLAG_COLUMNS)
+        table[C.DATE] = pd.to_datetime(table[C.DATE]).astype("datetime64[ns]")
+        table = table.sort_values([C.CLIENT_ID, C.DATE, "flag"], ascending=[True, False, True], kind="stable")
+        return table[FLAG_COLUMNS].reset_index(drop=True)
 
 
 def flag_summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -171,6 +171,11 @@ class LogArrays:
         return LogArrays(self.clients, self.client[mask], self.day[mask], self.stretch[mask], self.stretch_names,
                          self.hold[mask], self.reps[mask], self.rest[mask])
 
+    def until(self, as_of: pd.Timestamp) -> LogArrays:
+        """The rows dated up to ``as_of`` (same clients): what was known on that day."""
+        later = self.day > np.datetime64(as_of, "D").astype(np.int64)
+        return self.rows(~later) if later.any() else self
+
 
 def _floats(log: pd.DataFrame, column: str) -> np.ndarray:
     """A numeric column as float64 with NaN for missing values (all NaN when the column is absent)."""
@@ -406,5 +411,5 @@ def periods(log: pd.DataFrame, prescription: pd.DataFrame, as_of: pd.Timestamp) 
     >>> periods(log, prescription_table(log), as_of)["days"].tolist()
     [2]
     """
-    arrays = log_arrays(log)
+    arrays = log_arrays(log).until(as_of)
     return periods_of(arrays, prescription.reindex(arrays.clients), as_of)
