@@ -47,15 +47,25 @@ def read_or_exit(path: Path) -> ValidationReport:
 
 @app.command("validate")
 def validate_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file: CSV, Excel, Parquet or JSON.")],
+    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
     rejected: Annotated[Path | None, typer.Option(
         "--rejected", help="Write the rejected rows, with their problems, to this CSV.")] = None,
+    valid: Annotated[Path | None, typer.Option(
+        "--valid", help="Write the valid rows as the canonical log: a .csv, a .parquet file, or a folder "
+        "(a Parquet dataset partitioned by client bucket, for big logs and Dask).")] = None,
+    buckets: Annotated[int, typer.Option(help="Client buckets of a --valid dataset folder.")] = 64,
     max_lines: Annotated[int, typer.Option(help="Show at most this many problem lines.")] = 200,
 ) -> None:
     """Check a log against the data contract and list every problem with its line number.
 
-    Example: backanalytics validate data/sample_logs.csv --rejected bad_rows.csv
+    Examples:
+
+      backanalytics validate data/sample_logs.csv --rejected bad_rows.csv
+
+      backanalytics validate data/sample_logs.csv --valid clinic_dataset/ --buckets 8
     """
+    if buckets < 1:
+        raise fail("--buckets must be at least 1")
     report = read_or_exit(file)
     max_lines = max(max_lines, 0)
     typer.echo(report.summary())
@@ -75,7 +85,34 @@ def validate_cmd(
         except OSError as exc:
             raise fail(f"cannot write {rejected}: {exc.strerror or exc}") from None
         typer.echo(f"rejected rows written to {rejected}")
+    if valid is not None:
+        write_valid(report.valid, valid, buckets)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def write_valid(log: pd.DataFrame, out: Path, buckets: int) -> None:
+    """``validate --valid``: the canonical log as CSV, one Parquet file or a bucketed dataset folder."""
+    from backanalytics.report.safety import atomic_path
+    from backanalytics.scale import write_partitioned
+
+    suffix = out.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            with atomic_path(out) as tmp:
+                log.to_parquet(tmp, index=False)
+            typer.echo(f"{len(log)} valid rows written to {out}")
+        elif suffix == ".csv":
+            write_imported(log, out)
+            typer.echo(f"{len(log)} valid rows written to {out}")
+        elif suffix:
+            raise fail(f"--valid {out}: use a .csv or .parquet file, or a folder (no extension) for a dataset")
+        else:
+            write_partitioned(log, out, buckets=buckets)
+            typer.echo(f"{len(log)} valid rows written to {out}/ (Parquet dataset, {buckets} client buckets)")
+    except FileExistsError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
 @app.command("sample")
@@ -155,7 +192,7 @@ SUMMARY_COLUMNS = ["days", "active_days", "adherence", "adherence_28d", "current
 
 @app.command("summary")
 def summary_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file: CSV, Excel, Parquet or JSON.")],
+    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
     client: Annotated[str | None, typer.Option("--client", help="Only this client.")] = None,
     prescription: Annotated[str | None, typer.Option(
         "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
@@ -314,12 +351,24 @@ def import_cmd(
 
 
 REPORT_FORMATS = {"html": ("html",), "pdf": ("pdf",), "both": ("html", "pdf")}
-EXPORT_KINDS = {"csv": ("csv",), "xlsx": ("xlsx",), "both": ("csv", "xlsx"), "none": ()}
+EXPORT_KINDS = {"csv": ("csv",), "xlsx": ("xlsx",), "parquet": ("parquet",), "both": ("csv", "xlsx"),
+                "all": ("csv", "xlsx", "parquet"), "none": ()}
+
+
+def parse_exports(value: str) -> tuple[str, ...]:
+    """``--export`` (a kind, or kinds joined by commas: ``csv,parquet``) -> export kinds; exit 2 if unknown."""
+    kinds: list[str] = []
+    for part in value.split(","):
+        if part.strip().lower() not in EXPORT_KINDS:
+            raise fail(f"--export must be csv, xlsx, parquet, both, all or none (or a list like "
+                       f"csv,parquet), not {value!r}")
+        kinds += [k for k in EXPORT_KINDS[part.strip().lower()] if k not in kinds]
+    return tuple(kinds)
 
 
 @app.command("report")
 def report_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file: CSV, Excel, Parquet or JSON.")],
+    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
     client: Annotated[str | None, typer.Option("--client", help="Report this client only.")] = None,
     all_clients: Annotated[bool, typer.Option(
         "--all", help="Every client, plus the caseload report and the metric exports.")] = False,
@@ -337,13 +386,13 @@ def report_cmd(
     prescription: Annotated[str | None, typer.Option(
         "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week.")] = None,
     export: Annotated[str | None, typer.Option(
-        "--export", help="Metric tables: csv, xlsx, both or none (default: both with --all, none with "
-        "--client).")] = None,
+        "--export", help="Metric tables: csv, xlsx, parquet, both (csv and xlsx), all, none, or a list like "
+        "csv,parquet (default: both with --all, none with --client).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
     ] = None,
 ) -> None:
-    """Write self-contained HTML / PDF reports (and CSV / Excel metric tables) into a folder.
+    """Write self-contained HTML / PDF reports (and CSV / Excel / Parquet metric tables) into a folder.
 
     Examples:
 
@@ -354,6 +403,8 @@ def report_cmd(
       backanalytics report data/sample_logs.csv --client hugo --phase-date 2026-08-31
 
       BACKANALYTICS_SECRET=... backanalytics report log.csv --all --anonymize --export xlsx
+
+      backanalytics report clinic_dataset/ --all --format html --export parquet
     """
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
     from backanalytics.report.batch import build_reports
@@ -363,8 +414,7 @@ def report_cmd(
         raise fail("say which reports to write: --client ID or --all (not both)")
     if fmt not in REPORT_FORMATS:
         raise fail(f"--format must be html, pdf or both, not {fmt!r}")
-    if export is not None and export not in EXPORT_KINDS:
-        raise fail(f"--export must be csv, xlsx, both or none, not {export!r}")
+    kinds = parse_exports(export if export is not None else ("both" if all_clients else "none"))
     for name, value in (("--phase-date", phase_date), ("--as-of", as_of)):
         if value is not None:
             try:
@@ -388,7 +438,6 @@ def report_cmd(
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {file.name}")
     typer.echo(report.summary(), err=True)
-    kinds = EXPORT_KINDS[export or ("both" if all_clients else "none")]
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from backanalytics.columns import (
     ALIASES,
@@ -66,7 +67,9 @@ def read_table(source: str | Path, mapping: Mapping[str, str] | None = None) -> 
     Parameters
     ----------
     source
-        Path to a ``.csv``/``.tsv``/``.txt``, ``.xlsx``/``.xls``, ``.parquet`` or ``.json``/``.jsonl``.
+        Path to a ``.csv``/``.tsv``/``.txt``, ``.xlsx``/``.xls``, ``.parquet`` or ``.json``/``.jsonl``,
+        or a folder holding a Parquet dataset (e.g. Hive-partitioned by client bucket, as
+        :func:`backanalytics.scale.write_partitioned` writes).
     mapping
         Extra header mapping (input name -> canonical name), used to find the header row of an
         Excel sheet; see :func:`backanalytics.validate`.
@@ -98,7 +101,7 @@ def read_table_with_warnings(source: str | Path, mapping: Mapping[str, str] | No
     if not path.exists():
         raise LogReadError(f"{path}: no such file")
     if path.is_dir():
-        raise LogReadError(f"{path}: is a folder, not a log file")
+        return _read_parquet_folder(path), []
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise LogReadError(
@@ -497,6 +500,33 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise LogReadError(f"{path.name}: not a readable Parquet file ({type(exc).__name__})") from None
+    frame = _reserve_names(frame.reset_index(drop=True))
+    frame[SOURCE_LINE] = frame.index + 1
+    return frame
+
+
+def _read_parquet_folder(path: Path) -> pd.DataFrame:
+    """Read a folder holding a Parquet dataset, ``source_line`` numbering its records 1, 2, ...
+
+    A dataset written by :func:`backanalytics.scale.write_partitioned` comes back exactly as
+    written, in its original row order; any other folder of Parquet files is read as a dataset
+    with Hive partitioning (``clinic=north/part-0.parquet``: the folder keys become columns,
+    which validation ignores unless they name a canonical column), files in name order.
+    """
+    from backanalytics import scale
+
+    files = [f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in PARQUET_SUFFIXES
+             and not any(part.startswith(("_", ".")) for part in f.relative_to(path).parts)]
+    if not files:
+        raise LogReadError(f"{path}: is a folder without Parquet files; give a log file or a Parquet dataset")
+    try:
+        if (path / scale.BUCKET_COUNT).exists():
+            frame = scale.read_partitioned(path)
+        else:
+            frame = pq.read_table(path, partitioning="hive").to_pandas()
+    except Exception as exc:  # pyarrow raises many types for damaged or mismatched files
+        raise LogReadError(f"{path.name}: not a readable Parquet dataset ({type(exc).__name__}: "
+                           f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
     frame = _reserve_names(frame.reset_index(drop=True))
     frame[SOURCE_LINE] = frame.index + 1
     return frame

@@ -7,10 +7,13 @@ subprocess so that the peak memory belongs to that size alone, times:
 
 * the floor: ``pandas.read_csv(path, engine="pyarrow")``, reading and nothing else;
 * the pipeline: :func:`backanalytics.validate` (read, parse, check every rule), then
-  :func:`~backanalytics.consistency`, :func:`~backanalytics.outcomes` and
-  :func:`~backanalytics.flags` (given the two tables just computed) for every client;
+  :func:`~backanalytics.caseload_metrics`: :func:`~backanalytics.consistency`,
+  :func:`~backanalytics.outcomes` and :func:`~backanalytics.flags` for every client, side by
+  side in threads (what ``backanalytics report`` runs);
 
 and prints both times, their ratio, rows per second and the peak resident memory (``VmHWM``).
+It then runs the three metrics again one after another, prints each one's time, and checks that
+the tables equal those of the pipeline.
 Finally it times a naive per-client Python loop (filter the log per client, then adherence and
 scipy's Theil-Sen slope and Kendall test) on a 500-client sample, extrapolates it to every client
 and compares it with the vectorised metric step, which computes far more per client.
@@ -92,6 +95,13 @@ def measure(path: Path) -> dict[str, float]:
     steps["read_validate"] = time.perf_counter() - started
     log = report.valid
     mark = time.perf_counter()
+    tables = ba.caseload_metrics(log)
+    steps["metrics"] = time.perf_counter() - mark
+    pipeline = time.perf_counter() - started
+    assert report.rows_read == floor_rows and report.ok, report.summary()
+
+    # The same three metrics one after another, for the breakdown (and as a check: equal tables).
+    mark = time.perf_counter()
     cons = ba.consistency(log)
     steps["consistency"] = time.perf_counter() - mark
     mark = time.perf_counter()
@@ -100,8 +110,7 @@ def measure(path: Path) -> dict[str, float]:
     mark = time.perf_counter()
     flagged = ba.flags(log, consistency_table=cons, outcomes_table=outc)
     steps["flags"] = time.perf_counter() - mark
-    pipeline = time.perf_counter() - started
-    assert report.rows_read == floor_rows and report.ok, report.summary()
+    assert tables.consistency.equals(cons) and tables.outcomes.equals(outc) and tables.flags.equals(flagged)
     return {"rows": floor_rows, "clients": len(cons), "flags": len(flagged), "floor_s": floor,
             "pipeline_s": pipeline, **{f"{k}_s": v for k, v in steps.items()},
             "peak_rss_bytes": peak_rss_bytes()}
@@ -169,14 +178,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"{'rows':>11} {'clients':>8} {'floor s':>8} {'pipeline s':>10} {'ratio':>6} {'rows/s':>11} "
-          f"{'peak RSS':>9}  (validate / consistency / outcomes / flags s)")
+          f"{'peak RSS':>9}  (validate + metrics s; the metrics one after another: consistency / "
+          "outcomes / flags s)")
     results = {}
     for size in args.sizes:
         r = in_subprocess("pipeline", dataset(n_clients_for(size)))
         results[size] = r
         print(f"{r['rows']:>11,} {r['clients']:>8,} {r['floor_s']:>8.2f} {r['pipeline_s']:>10.2f} "
               f"{r['pipeline_s'] / r['floor_s']:>6.1f} {r['rows'] / r['pipeline_s']:>11,.0f} "
-              f"{r['peak_rss_bytes'] / 1e9:>7.2f}GB  ({r['read_validate_s']:.2f} / "
+              f"{r['peak_rss_bytes'] / 1e9:>7.2f}GB  ({r['read_validate_s']:.2f} + {r['metrics_s']:.2f}; "
               f"{r['consistency_s']:.2f} / {r['outcomes_s']:.2f} / {r['flags_s']:.2f})", flush=True)
     if len(results) > 1:
         sizes = sorted(results)
@@ -188,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         base = results.get(args.naive_size) or in_subprocess(
             "pipeline", dataset(n_clients_for(args.naive_size)))
         naive = in_subprocess("naive", dataset(n_clients_for(args.naive_size)), args.naive_clients)
-        vectorised = base["consistency_s"] + base["outcomes_s"] + base["flags_s"]
+        vectorised = base["consistency_s"] + base["outcomes_s"] + base["flags_s"]  # one thread at a time
         print(f"naive per-client loop: {naive['naive_sample_s']:.1f} s for {naive['sample']} clients "
               f"-> {naive['naive_all_s']:.0f} s extrapolated to {naive['clients']:,}; vectorised "
               f"metrics {vectorised:.1f} s: speed-up x{naive['naive_all_s'] / vectorised:.0f} "

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.metrics.consistency import consistency, weekly_consistency
+from backanalytics.metrics.caseload import caseload_metrics
+from backanalytics.metrics.consistency import weekly_consistency
 from backanalytics.metrics.dose import dose_by_stretch
 from backanalytics.metrics.effect_sizes import phase_effect_sizes
-from backanalytics.metrics.flags import SEVERITY_ORDER, flags
-from backanalytics.metrics.outcomes import outcomes
+from backanalytics.metrics.flags import SEVERITY_ORDER
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.changes import flexibility_sentence, pain_display, pain_sentence, reach_sentence
 from backanalytics.report.words import (
@@ -87,12 +87,13 @@ def compute_metrics(log: pd.DataFrame, prescription: float | pd.DataFrame | None
     as_of = resolve_as_of(log, as_of)
     log = log[log[C.DATE] <= as_of]
     phase = None if phase_date is None else pd.Timestamp(phase_date).normalize()
+    tables = caseload_metrics(log, as_of=as_of, prescription=prescription, baseline=phase)
     return Metrics(
         log=log, as_of=as_of, phase_date=phase,
-        consistency=consistency(log, prescription=prescription, as_of=as_of),
+        consistency=tables.consistency,
         weekly=weekly_consistency(log, prescription=prescription, as_of=as_of),
-        outcomes=outcomes(log, as_of=as_of, baseline=phase),
-        flags=flags(log, as_of=as_of, prescription=prescription),
+        outcomes=tables.outcomes,
+        flags=tables.flags,
         dose=dose_by_stretch(log),
         effects=phase_effect_sizes(log, C.PAIN, phase_date=phase),
     )

@@ -1,11 +1,13 @@
-"""Metric tables for spreadsheets: CSV files and one Excel workbook, formula-safe.
+"""Metric tables for spreadsheets and data tools: CSV files, one Excel workbook, Parquet files.
 
 Tables: ``clients`` (one row per client: consistency joined with outcomes), ``weekly`` (one row
 per client and ISO week), ``flags``, ``dose`` (per client and stretch) and ``effect_sizes``
-(single-case indices, when any client has a baseline phase). Every text cell goes through
-:func:`backanalytics.report.safety.safe_frame` (OWASP CSV injection: a cell starting with
-= + - @ tab or CR is prefixed with a quote); numbers, including negative ones, stay numbers.
-Every file is written atomically.
+(single-case indices, when any client has a baseline phase). In CSV and Excel every text cell
+goes through :func:`backanalytics.report.safety.safe_frame` (OWASP CSV injection: a cell
+starting with = + - @ tab or CR is prefixed with a quote); numbers, including negative ones, stay
+numbers. Parquet keeps every value exactly, typed (dates as dates, missing as null): it is read by
+data tools (pandas, Arrow, DuckDB, Spark), which do not evaluate formulas. Every file is written
+atomically.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from backanalytics.report.safety import atomic_path, inside, safe_frame
 #: Control characters an .xlsx (XML) cell cannot hold.
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 KINDS = ("csv", "xlsx")
+#: Every kind :func:`write_exports` can write.
+ALL_KINDS = (*KINDS, "parquet")
 
 
 def export_tables(metrics: Metrics) -> dict[str, pd.DataFrame]:
@@ -60,6 +64,26 @@ def write_csv(tables: dict[str, pd.DataFrame], folder: Path, prefix: str = "metr
     return paths
 
 
+def write_parquet(tables: dict[str, pd.DataFrame], folder: Path, prefix: str = "metrics") -> list[Path]:
+    """One Parquet file per table, ``<prefix>_<table>.parquet`` in ``folder``; returns the paths written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> table = pd.DataFrame({"client_id": ["=1+1"], "adherence": [0.5]})
+    >>> [path] = write_parquet({"clients": table}, Path(tempfile.mkdtemp()))
+    >>> pd.read_parquet(path).equals(table), path.name  # exactly the values (no formula quoting)
+    (True, 'metrics_clients.parquet')
+    """
+    paths = []
+    for name, table in tables.items():
+        path = inside(folder, f"{prefix}_{name}.parquet")
+        with atomic_path(path) as tmp:
+            table.to_parquet(tmp, index=False)
+        paths.append(path)
+    return paths
+
+
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
     """One workbook, a sheet per table (header row frozen); returns the path written."""
     with atomic_path(path) as tmp:
@@ -71,16 +95,18 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
 
 def write_exports(metrics: Metrics, folder: Path, kinds: tuple[str, ...] = KINDS,
                   prefix: str = "metrics") -> list[Path]:
-    """Write the metric tables as CSV files and/or an Excel workbook into ``folder``."""
-    unknown = set(kinds) - set(KINDS)
+    """Write the metric tables as CSV files, an Excel workbook and/or Parquet files into ``folder``."""
+    unknown = set(kinds) - set(ALL_KINDS)
     if unknown:
-        raise ValueError(f"unknown export kind(s) {sorted(unknown)}; use csv and/or xlsx")
+        raise ValueError(f"unknown export kind(s) {sorted(unknown)}; use csv, xlsx and/or parquet")
     tables = export_tables(metrics)
     paths: list[Path] = []
     if "csv" in kinds:
         paths += write_csv(tables, folder, prefix)
     if "xlsx" in kinds:
         paths.append(write_xlsx(tables, inside(folder, f"{prefix}.xlsx")))
+    if "parquet" in kinds:
+        paths += write_parquet(tables, folder, prefix)
     return paths
 
 
@@ -96,7 +122,7 @@ def export_metrics(log: pd.DataFrame, folder: Path, formats: tuple[str, ...] = K
     folder
         Output folder (created when missing).
     formats
-        ``"csv"`` and/or ``"xlsx"``.
+        ``"csv"``, ``"xlsx"`` and/or ``"parquet"``.
     prescription, as_of, phase_date
         Passed to :func:`backanalytics.report.content.compute_metrics`.
     prefix
