@@ -15,8 +15,10 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -265,25 +267,43 @@ def _read_csv_arrow(data: bytes) -> pd.DataFrame | None:
         names = next(csv.reader([header], delimiter=sep), [])
     if len(names) < 2 or len(set(names)) != len(names) or any(not n.strip() for n in names):
         return None  # pandas would rename these ("Unnamed: 2", "date.1"): keep its names
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(data),
-            parse_options=pa_csv.ParseOptions(delimiter=sep),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
-        return None  # ragged rows, invalid UTF-8, quoted newlines...: the careful path decides
-    if table.column_names != names or any(t != pa.large_string() for t in table.schema.types):
-        return None
-    newlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if newlines != table.num_rows + 1:
-        return None  # blank lines or records spanning lines: exact line numbers need the csv pass
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lines = pool.submit(_count_lines, data)  # alongside the parse: numpy releases the GIL
+        try:
+            table = pa_csv.read_csv(
+                pa.BufferReader(data),
+                parse_options=pa_csv.ParseOptions(delimiter=sep),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
+                    quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+            return None  # ragged rows, invalid UTF-8, quoted newlines...: the careful path decides
+        if table.column_names != names or any(t != pa.large_string() for t in table.schema.types):
+            return None
+        if lines.result() != table.num_rows + 1:
+            return None  # blank lines or records spanning lines: exact line numbers need the csv pass
     text = pd.StringDtype(na_value=float("nan"))
     frame = _reserve_names(pd.DataFrame({n: pd.array(table.column(n), dtype=text) for n in names}))
     frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
     return frame
+
+
+#: Bytes scanned at once when counting lines (bounds the temporary memory).
+_SCAN_BYTES = 1 << 26
+
+
+def _count_lines(data: bytes) -> int:
+    """Physical lines of ``data``: its newlines, plus one for a last line without a newline.
+
+    Examples
+    --------
+    >>> _count_lines(b"a,b\\n1,2\\n"), _count_lines(b"a,b\\n1,2")
+    (2, 2)
+    """
+    view = np.frombuffer(data, dtype=np.uint8)
+    newlines = sum(int(np.count_nonzero(view[i:i + _SCAN_BYTES] == 10)) for i in range(0, len(view), _SCAN_BYTES))
+    return newlines + (0 if data.endswith(b"\n") else 1)
 
 
 def _record_lines(text: str, sep: str, n_rows: int) -> list[int]:
