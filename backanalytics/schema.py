@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
-import pyarrow.compute as pc
 
 from backanalytics import catalog
 from backanalytics import columns as C
@@ -340,6 +339,8 @@ class Parsed:
     def rows(self, positions: np.ndarray | None = None) -> pd.Series:
         """The typed column for all rows, or for the rows at ``positions``."""
         codes = self.codes if positions is None else self.codes[positions]
+        if self.same_as is None and isinstance(self.values.dtype, np.dtype):  # dates, flags: plain numpy
+            return pd.Series(np.take(self.values.to_numpy(), codes, mode="clip"))  # codes are all valid
         if self.same_as is None:
             return pd.Series(self.values.array.take(codes))
         column = self.same_as if positions is None else self.same_as.iloc[positions]
@@ -350,7 +351,7 @@ class Parsed:
     def into(self, out: np.ndarray, positions: np.ndarray | None = None) -> None:
         """Write the typed values of all rows (or the rows at ``positions``) into ``out`` (numpy dtypes)."""
         codes = self.codes if positions is None else self.codes[positions]
-        np.take(self.values.to_numpy(), codes, out=out)
+        np.take(self.values.to_numpy(), codes, out=out, mode="clip")  # codes are all valid: no bounds check
 
     def reusing(self, column: pd.Series | None, cells: pd.Series) -> Parsed:
         """This column, set to reuse the input ``column`` (whose distinct cells are ``cells``)
@@ -367,12 +368,37 @@ class Parsed:
 
 
 def _blank_out(column: pd.Series, missing: np.ndarray) -> pd.Series:
-    """``column.mask(missing)``, done by Arrow for Arrow-backed text (several times faster)."""
+    """``column.mask(missing)``; for Arrow-backed text, by giving the same text buffers a new
+    validity bitmap (no text is copied: ten million notes are blanked in milliseconds).
+
+    Examples
+    --------
+    >>> column = pd.Series(["a", "", None, "d"], dtype="str")
+    >>> _blank_out(column, np.array([False, True, False, False])).tolist()
+    ['a', nan, nan, 'd']
+    """
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
-        arrow = pa_arrow.array(column.array)
-        blanked = pc.if_else(pa_arrow.array(missing), pa_arrow.scalar(None, arrow.type), arrow)
-        return pd.Series(pd.array(blanked, dtype=column.dtype))
+        arrow = column.array._pa_array if hasattr(column.array, "_pa_array") else pa_arrow.chunked_array(
+            [pa_arrow.array(column.array)])
+        chunks, start = [], 0
+        for chunk in arrow.chunks:
+            chunks.append(_nulls_at(chunk, missing[start:start + len(chunk)]))
+            start += len(chunk)
+        return pd.Series(pd.array(pa_arrow.chunked_array(chunks, type=arrow.type), dtype=column.dtype))
     return column.mask(missing)
+
+
+def _nulls_at(chunk: pa_arrow.Array, missing: np.ndarray) -> pa_arrow.Array:
+    """``chunk`` (Arrow text) with the ``missing`` positions made null, sharing its text buffers."""
+    valid = ~missing
+    if chunk.null_count:
+        valid &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    bits = np.zeros(chunk.offset + len(chunk), dtype=bool)
+    bits[chunk.offset:] = valid
+    bitmap = pa_arrow.py_buffer(np.packbits(bits, bitorder="little"))
+    buffers = chunk.buffers()
+    return pa_arrow.Array.from_buffers(chunk.type, len(chunk), [bitmap, *buffers[1:]],
+                                       null_count=int(len(chunk) - valid.sum()), offset=chunk.offset)
 
 
 Encoded = dict[str, tuple[np.ndarray, pd.Series]]
@@ -762,7 +788,8 @@ def _value_codes(parsed: Parsed, rows: np.ndarray | None, in_order: bool) -> tup
     log sorted by client (in any order) and then date and time gets increasing keys.
     """
     codes, uniques = pd.factorize(parsed.values, sort=in_order, use_na_sentinel=True)
-    return (codes + 1)[parsed.codes if rows is None else parsed.codes[rows]], len(uniques) + 1
+    table = (codes + 1).astype(np.min_scalar_type(len(uniques) + 1))  # small codes: less memory to fill
+    return table[parsed.codes if rows is None else parsed.codes[rows]], len(uniques) + 1
 
 
 def _repeated(keys: list[tuple[np.ndarray, int]]) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The pyarrow fast path for large CSV files gives exactly what the careful pandas path gives."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,3 +73,24 @@ def test_fast_path_is_taken_for_large_plain_files() -> None:
     assert len(data) >= bio.ARROW_MIN_BYTES
     assert bio._read_csv_arrow(data) is not None
     assert len(bio.read_csv_text(data)) == 60_000
+
+
+@pytest.mark.parametrize("layout", ["chunks", "slice", "sliced chunks"])
+def test_blanking_text_cells_shares_the_buffers_and_equals_mask(layout):
+    # The valid table blanks empty text cells by a new validity bitmap over the same buffers;
+    # chunk offsets (slices) and nulls already present must come out as Series.mask would.
+    import pyarrow as pa
+
+    from backanalytics.schema import _blank_out
+
+    rng = np.random.default_rng(5)
+    cells = [None if rng.random() < 0.1 else ("" if rng.random() < 0.3 else f"n{i}") for i in range(5000)]
+    whole = pa.array(cells, pa.large_string())
+    arrow = {"chunks": pa.chunked_array([whole.slice(0, 1500), whole.slice(1500)]),
+             "slice": pa.chunked_array([whole.slice(1234, 3000)]),
+             "sliced chunks": pa.chunked_array([whole.slice(7, 100), whole.slice(107, 2893)])}[layout]
+    column = pd.Series(pd.array(arrow, dtype=pd.StringDtype(na_value=np.nan)))
+    missing = rng.random(len(column)) < 0.2
+    got = _blank_out(column, missing)
+    pd.testing.assert_series_equal(got, column.mask(missing))
+    assert got.array._pa_array.chunk(0).buffers()[2].address == arrow.chunk(0).buffers()[2].address
