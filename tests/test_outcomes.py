@@ -45,13 +45,15 @@ def test_theil_sen_ols_and_mann_kendall_agree_with_scipy_and_pymannkendall():
         assert table.loc[key, "mk_p"] == pytest.approx(mk.p, abs=1e-9)
 
 
+@pytest.mark.parametrize("lag_loop_min_rows", [0, 10**6])  # pairs built lag by lag / gathered by index
 @pytest.mark.parametrize("block_elements", [1, 50, 10_000])
-def test_theil_sen_blocks_and_reused_buffers_match_scipy(monkeypatch, block_elements):
+def test_theil_sen_blocks_and_reused_buffers_match_scipy(monkeypatch, block_elements, lag_loop_min_rows):
     # Many series of a few lengths (odd and even pair counts), split into blocks that threads
     # compute in reused buffers: each slope and S must still be its own series' (as scipy).
     from backanalytics.metrics import trend
 
     monkeypatch.setattr(trend, "BLOCK_ELEMENTS", block_elements)
+    monkeypatch.setattr(trend, "LAG_LOOP_MIN_ROWS", lag_loop_min_rows)
     rng = np.random.default_rng(7)
     frames = []
     for i in range(120):

@@ -6,6 +6,7 @@ computed in blocks of series, so ten thousand clients need no Python loop over c
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +19,8 @@ from scipy import stats
 #: buffer of this size for all its blocks: touching fresh memory (page faults) cost more than the
 #: arithmetic, and blocks of a few MB stay closer to the cache than ones of 100 MB.
 BLOCK_ELEMENTS = 4_000_000
+#: Blocks of fewer rows than this gather their pairs by index instead of lag by lag.
+LAG_LOOP_MIN_ROWS = 48
 #: Threads computing Theil-Sen blocks (the heavy numpy calls release the GIL).
 THREADS = max(1, min(4, os.cpu_count() or 1))
 
@@ -149,14 +152,26 @@ def _theil_sen_equal_length(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, k: i
     lo, hi = (m - 1) // 2, m // 2
     xs, ys = X[rows, :k], Y[rows, :k]
     pairs = buffer[:len(rows) * m].reshape(len(rows), m)
-    pos = 0
-    for lag in range(1, k):
-        np.divide(ys[:, lag:] - ys[:, :-lag], xs[:, lag:] - xs[:, :-lag], out=pairs[:, pos:pos + k - lag])
-        pos += k - lag
+    if len(rows) < LAG_LOOP_MIN_ROWS:  # few rows: 3 calls on gathered pairs beat 3 (k - 1) small ones
+        first, second = _pairs(k)
+        np.divide(ys[:, second] - ys[:, first], xs[:, second] - xs[:, first], out=pairs)
+    else:
+        pos = 0
+        for lag in range(1, k):
+            np.divide(ys[:, lag:] - ys[:, :-lag], xs[:, lag:] - xs[:, :-lag], out=pairs[:, pos:pos + k - lag])
+            pos += k - lag
     mk_s[rows] = np.count_nonzero(pairs > 0, axis=1) - np.count_nonzero(pairs < 0, axis=1)
     pairs.partition(lo, axis=1)
     upper = pairs[:, lo] if hi == lo else pairs[:, hi:].min(axis=1)
     slope[rows] = (pairs[:, lo] + upper) / 2
+
+
+@functools.lru_cache(maxsize=512)
+def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs i < j of ``k`` points (``np.triu_indices``), made once per length."""
+    first, second = np.triu_indices(k, k=1)
+    first.flags.writeable = second.flags.writeable = False
+    return first, second
 
 
 def _tie_term(Y: np.ndarray) -> np.ndarray:
