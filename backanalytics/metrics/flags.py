@@ -215,7 +215,7 @@ class LogFlags:
         if (log[C.DATE] > as_of).any():
             log = log[log[C.DATE] <= as_of]
         every = ClientDays(log)
-        pain = DailySeries(every, C.PAIN)
+        pain = DailySeries.of(every, C.PAIN)
         parts = [pain_flares(pain, t), pain_while_stretching(every, as_of, t)]
         dated = (every.codes >= 0) & every.has_day
         last = pd.Series(every.days[dated]).groupby(every.codes[dated]).max()

@@ -55,7 +55,7 @@ def daily_scores(log: pd.DataFrame, score: str = C.PAIN, as_of: object | None = 
     >>> daily_scores(log)["value"].tolist()
     [5.0, 3.0]
     """
-    return DailySeries(ClientDays(log), score, as_of).frame()
+    return DailySeries.of(ClientDays(log), score, as_of).frame()
 
 
 def rolling_mean(log: pd.DataFrame, score: str = C.PAIN, window: int = 7) -> pd.DataFrame:
@@ -123,24 +123,45 @@ class DailySeries:
     means group one integer key.
     """
 
-    def __init__(self, clients: ClientDays, score: str, as_of: object | None = None) -> None:
-        values = clients.log[score].to_numpy(dtype=float, na_value=np.nan)
-        keep = ~np.isnan(values) & (clients.codes >= 0) & clients.has_day
-        if as_of is not None:
-            keep &= clients.log[C.DATE].to_numpy() <= np.datetime64(pd.Timestamp(as_of), "ns")
-        key, span, first = clients.day_keys(keep)
-        daily = pd.Series(values[keep]).groupby(key, sort=True).mean()  # Kahan-summed, in key order
-        key = daily.index.to_numpy()
+    def __init__(self, clients: ClientDays, key: np.ndarray, span: int, first: int, value: np.ndarray) -> None:
+        """From one mean ``value`` per sorted (client, day) ``key`` (see :meth:`ClientDays.day_keys`)."""
         client = key // span
         has = np.bincount(client, minlength=len(clients.keys)) > 0
         self.codes = (np.cumsum(has) - 1)[client]
         self.keys = clients.keys[has]
         self.days = key % span + first
         self.dates = clients.dates(self.days)
-        self.value = daily.to_numpy()
+        self.value = value
         self.count = np.bincount(self.codes, minlength=len(self.keys))
         self.start = np.cumsum(self.count) - self.count
         self.pos = np.arange(len(self.value)) - self.start[self.codes]
+
+    @classmethod
+    def of(cls, clients: ClientDays, score: str, as_of: object | None = None) -> DailySeries:
+        """The daily series of ``score`` up to ``as_of``."""
+        return cls.of_scores(clients, [score], as_of)[score]
+
+    @classmethod
+    def of_scores(cls, clients: ClientDays, scores: list[str], as_of: object | None = None
+                  ) -> dict[str, DailySeries]:
+        """The daily series of each of ``scores`` up to ``as_of``, from one grouping of the rows.
+
+        pandas' grouped mean sums each column with Kahan compensation, in row order, skipping NaN:
+        each score's means are exactly those of grouping that score alone.
+        """
+        values = {score: clients.log[score].to_numpy(dtype=float, na_value=np.nan) for score in scores}
+        keep = ~np.logical_and.reduce([np.isnan(v) for v in values.values()]) & (clients.codes >= 0) & clients.has_day
+        if as_of is not None:
+            keep &= clients.log[C.DATE].to_numpy() <= np.datetime64(pd.Timestamp(as_of), "ns")
+        key, span, first = clients.day_keys(keep)
+        daily = pd.DataFrame({score: v[keep] for score, v in values.items()}).groupby(key, sort=True).mean()
+        keys = daily.index.to_numpy()
+        out = {}
+        for score in scores:
+            mean = daily[score].to_numpy()
+            present = ~np.isnan(mean)
+            out[score] = cls(clients, keys[present], span, first, mean[present])
+        return out
 
     def frame(self) -> pd.DataFrame:
         """Tidy (client_id, date, value), as :func:`daily_scores` returns."""
@@ -171,7 +192,7 @@ def trends(log: pd.DataFrame, score: str = C.PAIN, as_of: object | None = None) 
     >>> round(float(row["slope_theil_sen"]), 4), str(row["origin"].date())  # median of the 6 pair slopes
     (-0.7083, '2026-01-01')
     """
-    return _trends(DailySeries(ClientDays(log), score, as_of))
+    return _trends(DailySeries.of(ClientDays(log), score, as_of))
 
 
 def _trends(s: DailySeries) -> pd.DataFrame:
@@ -195,7 +216,7 @@ def _phase_dates(log: pd.DataFrame, baseline: object, clients: pd.Index) -> pd.S
 def score_change(log: pd.DataFrame, score: str, as_of: object | None = None,
                  baseline: object = None) -> pd.DataFrame:
     """Baseline, current, change and pct_change of one score per client (see module docstring)."""
-    return _score_change(DailySeries(ClientDays(log), score, as_of), log, baseline)
+    return _score_change(DailySeries.of(ClientDays(log), score, as_of), log, baseline)
 
 
 def _score_change(s: DailySeries, log: pd.DataFrame, baseline: object) -> pd.DataFrame:
@@ -278,8 +299,9 @@ def outcomes(log: pd.DataFrame, as_of: object | None = None, baseline: object = 
     parts = []
     sems = {C.PAIN: t["pain_sem"], C.PAIN_AFTER: t["pain_sem"], C.FLEXIBILITY: t["flexibility_sem"],
             C.REACH_CM: sem_from_mdc(t["reach_cm_mdc"])}
+    daily = DailySeries.of_scores(every, C.SCORES, as_of)
     for score in C.SCORES:
-        series = DailySeries(every, score, as_of)
+        series = daily[score]
         change = _score_change(series, log, baseline)
         tr = _trends(series)
         change["slope_ols"] = tr["slope_ols"] * 7
