@@ -29,6 +29,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -207,11 +208,12 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['pipeline_s'] / r['floor_s']:>6.1f} {r['rows'] / r['pipeline_s']:>11,.0f} "
               f"{r['peak_rss_bytes'] / 1e9:>7.2f}GB  ({r['read_validate_s']:.2f} + {r['metrics_s']:.2f}; "
               f"{r['consistency_s']:.2f} / {r['outcomes_s']:.2f} / {r['flags_s']:.2f})", flush=True)
-    if len(results) > 1:
-        sizes = sorted(results)
-        lo, hi = results[sizes[0]], results[sizes[-1]]
+    sizes = sorted(results)
+    for small, large in itertools.pairwise(sizes):
+        lo, hi = results[small], results[large]
         growth = (hi["pipeline_s"] / lo["pipeline_s"]) / (hi["rows"] / lo["rows"])
-        print(f"time per row, largest vs smallest size: x{growth:.2f} (1.0 = linear)")
+        print(f"time per row at {hi['rows'] / 1e6:.2f} M rows vs {lo['rows'] / 1e6:.2f} M: x{growth:.2f} "
+              "(1.0 = linear)")
 
     if args.naive_clients > 0:
         base = results.get(args.naive_size) or in_subprocess(
