@@ -66,6 +66,11 @@ def validate_cmd(
     """
     if buckets < 1:
         raise fail("--buckets must be at least 1")
+    outputs = [(name, path) for name, path in (("--rejected", rejected), ("--valid", valid)) if path is not None]
+    for i, (name, path) in enumerate(outputs):
+        for other, taken in [("the input", file), *outputs[:i]]:
+            if path.resolve() == taken.resolve():
+                raise fail(f"{name} {path} is also {other}: write it somewhere else (nothing was written)")
     report = read_or_exit(file)
     max_lines = max(max_lines, 0)
     typer.echo(report.summary())

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
+import pyarrow.dataset as pa_ds
 
 from backanalytics.columns import (
     ALIASES,
@@ -529,9 +529,10 @@ def _read_parquet_folder(path: Path) -> pd.DataFrame:
     """Read a folder holding a Parquet dataset, ``source_line`` numbering its records 1, 2, ...
 
     A dataset written by :func:`backanalytics.scale.write_partitioned` comes back exactly as
-    written, in its original row order; any other folder of Parquet files is read as a dataset
-    with Hive partitioning (``clinic=north/part-0.parquet``: the folder keys become columns,
-    which validation ignores unless they name a canonical column), files in name order.
+    written, in its original row order; any other folder's Parquet files (other files, and names
+    starting with ``_`` or ``.``, are left out) are read as a dataset with Hive partitioning
+    (``clinic=north/part-0.parquet``: the folder keys become text columns, which validation
+    ignores unless they name a canonical column), files in name order.
     """
     from backanalytics import scale
 
@@ -543,7 +544,13 @@ def _read_parquet_folder(path: Path) -> pd.DataFrame:
         if (path / scale.BUCKET_COUNT).exists():
             frame = scale.read_partitioned(path)
         else:
-            frame = pq.read_table(path, partitioning="hive").to_pandas()
+            # Folder keys are read as text: a client_id=007 folder is client "007", not the number 7.
+            keys = dict.fromkeys(part.split("=", 1)[0] for f in files for part in f.relative_to(path).parts[:-1]
+                                 if "=" in part)
+            partitioning = pa_ds.HivePartitioning(pa.schema([(k, pa.string()) for k in keys]))
+            dataset = pa_ds.dataset([str(f) for f in files], format="parquet", partitioning=partitioning,
+                                    partition_base_dir=str(path))
+            frame = dataset.to_table().to_pandas()
     except Exception as exc:  # pyarrow raises many types for damaged or mismatched files
         raise LogReadError(f"{path.name}: not a readable Parquet dataset ({type(exc).__name__}: "
                            f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None

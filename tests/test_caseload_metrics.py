@@ -44,4 +44,4 @@ def test_the_sample_logs(sample_log):
 
 def test_an_error_in_a_thread_reaches_the_caller(log):
     with pytest.raises(ValueError, match="sessions_per_week must be more than 0"):
-        ba.caseload_metrics(log, prescription=-1)
+        ba.caseload_metrics(log, prescription=-1, threads=3)

@@ -54,11 +54,12 @@ def test_theil_sen_blocks_and_reused_buffers_match_scipy(monkeypatch, block_elem
 
     monkeypatch.setattr(trend, "BLOCK_ELEMENTS", block_elements)
     monkeypatch.setattr(trend, "LAG_LOOP_MIN_ROWS", lag_loop_min_rows)
+    monkeypatch.setattr(trend, "THREADS", 2)  # threads even on a 1-core runner
     rng = np.random.default_rng(7)
     frames = []
     for i in range(120):
-        n = int(rng.choice([4, 5, 9, 30]))
-        x = np.sort(rng.choice(100, size=n, replace=False)).astype(float)
+        n = int(rng.choice([4, 5, 9, 30, 230]))  # 230 points: longer than the gather path takes
+        x = np.sort(rng.choice(400, size=n, replace=False)).astype(float)
         y = np.round(rng.normal(5 + rng.normal(0, 0.05) * x, 1.5) * 2) / 2
         frames.append(pd.DataFrame({"g": f"c{i:03d}", "x": x, "y": y}))
     frame = pd.concat(frames)

@@ -41,6 +41,20 @@ def test_any_hive_partitioned_folder_is_read_with_its_keys_as_columns(sample_log
     pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
+def test_folder_keys_are_text_and_other_files_are_left_out(tmp_path):
+    # client_id=007/ is client "007" (pyarrow would guess the integer 7 and merge it with "7");
+    # a README beside the data is not part of the dataset.
+    raw = pd.DataFrame({"client_id": ["007", "007", "7", "010"], "date": ["2026-01-01", "2026-01-02"] * 2,
+                        "stretch": "Cat-Cow", "pain": ["3", "4", "5", "6"]})
+    pq.write_to_dataset(pa.Table.from_pandas(raw, preserve_index=False), tmp_path / "ds",
+                        partition_cols=["client_id"])
+    (tmp_path / "ds" / "README.txt").write_text("exported from the clinic system")
+    report = ba.validate(tmp_path / "ds")
+    assert report.ok and report.rows_read == 4
+    assert sorted(report.valid["client_id"]) == ["007", "007", "010", "7"]
+    assert report.valid.groupby("client_id")["pain"].sum().to_dict() == {"007": 7.0, "010": 6.0, "7": 5.0}
+
+
 def test_folders_that_are_not_datasets_are_named(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(LogReadError, match="folder without Parquet files"):
@@ -102,3 +116,14 @@ def test_cli_unknown_export_kinds_exit_2(sample_path, tmp_path, value):
     result = runner.invoke(app, ["report", str(sample_path), "--client", "anna", "--export", value,
                                  "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--export must be csv, xlsx, parquet" in result.output
+
+
+def test_cli_never_writes_over_the_input_or_the_other_output(sample_path, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_bytes(sample_path.read_bytes())
+    for args, said in [(["--valid", str(log)], "--valid"), (["--rejected", str(log)], "--rejected"),
+                       (["--rejected", str(tmp_path / "x.parquet"), "--valid", str(tmp_path / "x.parquet")],
+                        "--valid")]:
+        result = runner.invoke(app, ["validate", str(log), *args])
+        assert result.exit_code == 2 and f"{said} " in result.output and "nothing was written" in result.output
+    assert log.read_bytes() == sample_path.read_bytes() and not (tmp_path / "x.parquet").exists()

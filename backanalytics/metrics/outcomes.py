@@ -91,9 +91,12 @@ class ClientDays:
 
     def __init__(self, log: pd.DataFrame) -> None:
         self.log = log
-        codes, keys = pd.factorize(log[C.CLIENT_ID], sort=True)
+        ids = log[C.CLIENT_ID]
+        if isinstance(ids.dtype, pd.CategoricalDtype):  # e.g. a Parquet dictionary column: sort the ids
+            ids = ids.astype(ids.cat.categories.dtype)
+        codes, keys = pd.factorize(ids, sort=True)
         self.codes = codes.astype(np.int64, copy=False)
-        self.keys = pd.Index(keys, name=C.CLIENT_ID, dtype=log[C.CLIENT_ID].dtype)
+        self.keys = pd.Index(keys, name=C.CLIENT_ID, dtype=ids.dtype)
         self.days = day_numbers(log[C.DATE])
         self.has_day = self.days != np.iinfo(np.int64).min
         dtype = log[C.DATE].dtype

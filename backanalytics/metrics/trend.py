@@ -19,8 +19,10 @@ from scipy import stats
 #: buffer of this size for all its blocks: touching fresh memory (page faults) cost more than the
 #: arithmetic, and blocks of a few MB stay closer to the cache than ones of 100 MB.
 BLOCK_ELEMENTS = 4_000_000
-#: Blocks of fewer rows than this gather their pairs by index instead of lag by lag.
+#: Blocks of fewer rows than this, of series of at most GATHER_MAX_POINTS points, gather their
+#: pairs by index instead of building them lag by lag (fewer, larger numpy calls).
 LAG_LOOP_MIN_ROWS = 48
+GATHER_MAX_POINTS = 200
 #: Threads computing Theil-Sen blocks (the heavy numpy calls release the GIL).
 THREADS = max(1, min(4, os.cpu_count() or 1))
 
@@ -152,7 +154,7 @@ def _theil_sen_equal_length(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, k: i
     lo, hi = (m - 1) // 2, m // 2
     xs, ys = X[rows, :k], Y[rows, :k]
     pairs = buffer[:len(rows) * m].reshape(len(rows), m)
-    if len(rows) < LAG_LOOP_MIN_ROWS:  # few rows: 3 calls on gathered pairs beat 3 (k - 1) small ones
+    if len(rows) < LAG_LOOP_MIN_ROWS and k <= GATHER_MAX_POINTS:  # 3 calls beat 3 (k - 1) small ones
         first, second = _pairs(k)
         np.divide(ys[:, second] - ys[:, first], xs[:, second] - xs[:, first], out=pairs)
     else:
@@ -166,10 +168,11 @@ def _theil_sen_equal_length(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, k: i
     slope[rows] = (pairs[:, lo] + upper) / 2
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=GATHER_MAX_POINTS)
 def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs i < j of ``k`` points (``np.triu_indices``), made once per length."""
-    first, second = np.triu_indices(k, k=1)
+    """Index pairs i < j of ``k`` points (``np.triu_indices``), made once per length (at most
+    :data:`GATHER_MAX_POINTS` lengths of at most that many points: about 10 MB in all)."""
+    first, second = (np.ascontiguousarray(i, dtype=np.int32) for i in np.triu_indices(k, k=1))
     first.flags.writeable = second.flags.writeable = False
     return first, second
 
@@ -193,6 +196,9 @@ def _tie_term(Y: np.ndarray) -> np.ndarray:
 
 def trend_table(frame: pd.DataFrame, group: str, x: str, y: str) -> pd.DataFrame:
     """OLS and Theil-Sen slope/intercept and Mann-Kendall p per group of a tidy (sorted) frame.
+
+    A point with a missing x or y is left out of the least-squares fit (Theil-Sen and Mann-Kendall
+    use the valid pairs).
 
     Examples
     --------
