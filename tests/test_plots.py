@@ -185,6 +185,22 @@ def test_progress_mcid_band_is_baseline_plus_minus_two_points(sample_log):
     assert "MCID" in band.get_label()
 
 
+def test_progress_follows_threshold_overrides(sample_log):
+    # A 3-point MCID draws a +-3 band and judges the title by it; the flags drawn are those of
+    # the same thresholds (a 1-point flare rule finds flares for anna, the default 2 none).
+    t = {"pain_mcid_points": 3.0, "flare_points": 1.0}
+    ax = plots.progress_panel(sample_log, "anna", "pain", thresholds=t)
+    base = outcomes(sample_log).loc["anna", "pain_baseline"]
+    ys = ax.transData.inverted().transform(by_gid(ax, "mcid_band").get_verts())[:, 1]
+    assert (ys.min(), ys.max()) == pytest.approx((base - 3.0, base + 3.0))
+    assert "3 points (MCID)" in by_gid(ax, "mcid_band").get_label()
+    def flare_days(axes):
+        return sum(len(c.get_offsets()) for c in axes.collections if c.get_gid() == "flag:pain_flare")
+    assert flare_days(ax) > flare_days(plots.progress_panel(sample_log, "anna", "pain"))
+    fig = plots.progress_chart(sample_log, "anna", thresholds={"pain_mcid_points": 9.0, "pain_mcid_pct": 90.0})
+    assert "less than the 9-point MCID" in fig._suptitle.get_text()
+
+
 def test_progress_phase_line_is_at_the_first_stretch_day_after_a_baseline(sample_log):
     hugo = plots.progress_panel(sample_log, "hugo", "pain")
     assert by_gid(hugo, "phase").get_xdata()[0] == HUGO_FIRST_STRETCH
@@ -365,6 +381,15 @@ def test_caseload_dots_are_adherence_against_pain_change(sample_log):
     np.testing.assert_allclose(np.sort(points, axis=0), np.sort(expected, axis=0))
     assert by_gid(ax, "mcid").get_ydata()[0] == -2.0
     assert by_gid(ax, "adherent").get_xdata()[0] == 80.0
+
+
+def test_caseload_lines_follow_threshold_overrides(sample_log):
+    ax = plots.caseload_scatter(sample_log, thresholds={"pain_mcid_points": 3.0, "adherent": 0.7})
+    assert by_gid(ax, "mcid").get_ydata()[0] == -3.0
+    assert by_gid(ax, "adherent").get_xdata()[0] == 70.0
+    table = plots.caseload_table(sample_log, thresholds={"pain_mcid_points": 9.0, "pain_mcid_pct": 90.0})
+    assert not table["pain_mcid_reached"].fillna(False).astype(bool).any()
+    assert plots.caseload_table(sample_log)["pain_mcid_reached"].fillna(False).astype(bool).any()
 
 
 def test_caseload_labels_every_client_and_flagged_ones_with_their_flags(sample_log):

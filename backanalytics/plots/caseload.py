@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,9 +24,9 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.transforms import Bbox
 
 from backanalytics import columns as C
+from backanalytics.metrics.caseload import caseload_metrics
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.flags import SEVERITY_ORDER
-from backanalytics.metrics.flags import flags as flag_table
 from backanalytics.metrics.outcomes import outcomes, rolling_mean
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.plots.progress import broken_at_gaps
@@ -39,15 +40,21 @@ FLAG_WORDS = {"pain_flare": "flare", "pain_during_stretching": "pain while stret
 
 def caseload_table(log: pd.DataFrame, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                   flags: pd.DataFrame | None = None) -> pd.DataFrame:
+                   flags: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None
+                   ) -> pd.DataFrame:
     """Per client: ``adherence, pain_change, pain_mcid_reached, severity`` (worst recent flag or
-    "none"), ``flags`` (recent flag kinds in words) and ``need`` (sort key: smaller = more urgent)."""
+    "none"), ``flags`` (recent flag kinds in words) and ``need`` (sort key: smaller = more urgent).
+
+    ``thresholds`` overrides :data:`backanalytics.thresholds.THRESHOLDS` for the outcomes and flags."""
     as_of = resolve_as_of(log, as_of)
-    cons = consistency(log, prescription, as_of)
-    out = outcomes(log, as_of=as_of)
+    if flags is None:
+        tables = caseload_metrics(log, as_of=as_of, prescription=prescription, thresholds=thresholds)
+        cons, out, fl = tables.consistency, tables.outcomes, tables.flags
+    else:
+        cons = consistency(log, prescription, as_of)
+        out, fl = outcomes(log, as_of=as_of, thresholds=thresholds), flags
     table = pd.DataFrame({"adherence": cons["adherence"], "pain_change": out["pain_change"],
                           "pain_mcid_reached": out["pain_mcid_reached"]})
-    fl = flag_table(log, as_of=as_of, prescription=prescription) if flags is None else flags
     recent = fl[(fl[C.DATE] > as_of - pd.Timedelta(days=recent_days)) & (fl["severity"] != "info")]
     rank = recent["severity"].map(SEVERITY_ORDER).groupby(recent[C.CLIENT_ID]).min()
     names = {v: k for k, v in SEVERITY_ORDER.items()}
@@ -64,7 +71,7 @@ def caseload_table(log: pd.DataFrame, as_of: object | None = None,
 @styled
 def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object | None = None,
                      prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                     table: pd.DataFrame | None = None) -> Axes:
+                     table: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None) -> Axes:
     """Dot plot of adherence (%) against pain change since baseline, one dot per client.
 
     Parameters
@@ -77,6 +84,9 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
         Passed to :func:`caseload_table`.
     table : pandas.DataFrame, optional
         A precomputed :func:`caseload_table`.
+    thresholds : mapping, optional
+        Overrides for :data:`backanalytics.thresholds.THRESHOLDS`: the MCID and adherence lines
+        (and the table, when computed here) follow them.
 
     Returns
     -------
@@ -87,13 +97,14 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
     """
     ax = get_ax(ax, figsize=(7.5, 5.5))
     if table is None:
-        table = caseload_table(log, as_of, prescription, recent_days)
-    mcid = THRESHOLDS["pain_mcid_points"]
+        table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
+    t = {**THRESHOLDS, **(thresholds or {})}
+    mcid = t["pain_mcid_points"]
     ax.axhline(-mcid, color=COLORS["good"], linestyle="--", linewidth=1.2, gid="mcid",
                label=f"MCID: {mcid:g} points less pain")
     ax.axhline(0, color=GREY, linewidth=0.8, gid="zero")
-    ax.axvline(100 * THRESHOLDS["adherent"], color=GREY, linestyle=":", linewidth=1.2, gid="adherent",
-               label=f"adherent: {THRESHOLDS['adherent']:.0%} of sessions")
+    ax.axvline(100 * t["adherent"], color=GREY, linestyle=":", linewidth=1.2, gid="adherent",
+               label=f"adherent: {t['adherent']:.0%} of sessions")
     shown = table.dropna(subset=["adherence", "pain_change"])
     for severity in ("alert", "warning", "none"):
         part = shown[shown["severity"] == severity]
@@ -267,7 +278,7 @@ def caseload_size(n_clients: int, width: float = 10.5) -> tuple[float, float]:
 @styled
 def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                   ncols: int | None = None) -> Figure:
+                   ncols: int | None = None, thresholds: Mapping[str, float] | None = None) -> Figure:
     """One figure for the whole caseload: :func:`caseload_scatter` and :func:`caseload_trends`.
 
     Parameters
@@ -280,6 +291,8 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         Passed to :func:`caseload_table`.
     ncols : int, optional
         Small multiples per row (default: as many ~1.9-inch panels as fit, at most 4).
+    thresholds : mapping, optional
+        Overrides for :data:`backanalytics.thresholds.THRESHOLDS` (see :func:`caseload_scatter`).
 
     Returns
     -------
@@ -288,7 +301,7 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         on the right; a narrower one stacks the scatter above them. ``fig.axes`` holds the scatter's
         Axes and one Axes per client (titled "<rank>. <client>").
     """
-    table = caseload_table(log, as_of, prescription, recent_days)
+    table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
     fig = get_fig(fig, caseload_size(len(table)))
     width, height = fig.get_size_inches()
     if width >= SIDE_BY_SIDE_ASPECT * height:
@@ -299,5 +312,5 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         room = width
     cols = ncols or max(1, min(4, int(room // PANEL_WIDTH)))
     caseload_trends(log, right, as_of=as_of, table=table, ncols=cols)
-    caseload_scatter(log, ax=left.subplots(), table=table)  # last: its labels see the final layout
+    caseload_scatter(log, ax=left.subplots(), table=table, thresholds=thresholds)  # last: labels see the layout
     return fig

@@ -15,7 +15,7 @@ Each panel shows one score for one client:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -63,11 +63,12 @@ def broken_at_gaps(dates: pd.Series, values: pd.Series, max_gap_days: int) -> tu
     return np.insert(d, gap + 1, mid), np.insert(v, gap + 1, np.nan)
 
 
-def client_flags(rows: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def client_flags(rows: pd.DataFrame, as_of: pd.Timestamp, thresholds: Mapping[str, float] | None = None
+                 ) -> pd.DataFrame:
     """:func:`~backanalytics.metrics.flags.flags` of one client's rows (empty without pain scores)."""
     if not rows[C.PAIN].notna().any():  # nothing to flag on the pain panel
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    return flag_table(rows, as_of=as_of)
+    return flag_table(rows, as_of=as_of, thresholds=thresholds)
 
 
 def trend_words(slope_per_day: float, score: str) -> str:
@@ -81,13 +82,14 @@ def trend_words(slope_per_day: float, score: str) -> str:
     return f"trending {'up' if week > 0 else 'down'} {abs(week):.2f} {unit} a week"
 
 
-def change_words(client: str, row: pd.Series | None, score: str = C.PAIN) -> str:
+def change_words(client: str, row: pd.Series | None, score: str = C.PAIN,
+                 thresholds: Mapping[str, float] | None = None) -> str:
     """A title in words, e.g. 'anna: pain fell from 6.9 to 3.4 (MCID reached)'."""
     name = SCORE_NAMES.get(score, score)
     if row is None or pd.isna(row.get(f"{score}_baseline")) or pd.isna(row.get(f"{score}_current")):
         return f"{client}: no {name} scores logged yet"
     base, cur = row[f"{score}_baseline"], row[f"{score}_current"]
-    mcid = THRESHOLDS[MCID_KEYS.get(score, "pain_mcid_points")]
+    mcid = {**THRESHOLDS, **(thresholds or {})}[MCID_KEYS.get(score, "pain_mcid_points")]
     lower_is_better = score in (C.PAIN, C.PAIN_AFTER)
     if abs(cur - base) < 0.5:
         return f"{client}: {name} about the same ({fmt(base)} at baseline, {fmt(cur)} latest)"
@@ -107,7 +109,8 @@ def change_words(client: str, row: pd.Series | None, score: str = C.PAIN) -> str
 def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes | None = None, *,
                    as_of: object | None = None, baseline: object = None, window: int = 7,
                    flags: pd.DataFrame | None = None,
-                   flag_kinds: Sequence[str] = ("pain_flare",)) -> Axes:
+                   flag_kinds: Sequence[str] = ("pain_flare",),
+                   thresholds: Mapping[str, float] | None = None) -> Axes:
     """One score over time for one client: daily dots, rolling mean, trend, MCID band, phase line.
 
     Parameters
@@ -132,6 +135,9 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
         Markers are drawn only on the ``pain`` panel.
     flag_kinds : sequence of str, default ("pain_flare",)
         Which flags get a marker.
+    thresholds : mapping, optional
+        Overrides for :data:`backanalytics.thresholds.THRESHOLDS`, as for the metrics: the MCID
+        band, the flags and the silence shading follow them.
 
     Returns
     -------
@@ -153,9 +159,10 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
         return empty_panel(ax, f"No {name.lower()} scores logged for {client}.", f"{name}: no scores")
     color = COLORS.get(score, COLORS[C.PAIN])
 
-    row = outcomes(rows, as_of=as_of, baseline=baseline).loc[client]
+    t = {**THRESHOLDS, **(thresholds or {})}
+    row = outcomes(rows, as_of=as_of, baseline=baseline, thresholds=thresholds).loc[client]
     base = row.get(f"{score}_baseline")
-    mcid = THRESHOLDS[MCID_KEYS.get(score, "pain_mcid_points")]
+    mcid = t[MCID_KEYS.get(score, "pain_mcid_points")]
     if pd.notna(base):
         unit = "cm" if score == C.REACH_CM else "points"
         ax.axhspan(base - mcid, base + mcid, color=COLORS["band"], alpha=0.18, linewidth=0,
@@ -187,7 +194,7 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
                     va="top", fontsize=8, color=GREY, xytext=(3, -2), textcoords="offset points")
 
     if score == C.PAIN and flag_kinds:
-        table = client_flags(rows, as_of) if flags is None else flags
+        table = client_flags(rows, as_of, thresholds) if flags is None else flags
         _flag_markers(ax, table[table[C.CLIENT_ID] == client], daily, flag_kinds)
 
     if score in ZERO_TEN:
@@ -197,7 +204,7 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
     ax.set_title(f"{name}: {trend_words(slope, score)}")
     last = daily[C.DATE].max()
     shown = daily[C.DATE]
-    if (as_of - last).days >= THRESHOLDS["silent_days"]:  # show the silence up to as_of
+    if (as_of - last).days >= t["silent_days"]:  # show the silence up to as_of
         ax.axvspan(last, as_of, color=COLORS["missing"], alpha=0.35, linewidth=0, gid="silence")
         ax.text(last + (as_of - last) / 2, 0.88, f"no {name.lower()} scores\nsince {last:%d %b}",
                 transform=ax.get_xaxis_transform(), ha="center", va="center", fontsize=8, color=GREY)
@@ -225,7 +232,8 @@ def _flag_markers(ax: Axes, table: pd.DataFrame, daily: pd.DataFrame, kinds: Seq
 @styled
 def progress_chart(log: pd.DataFrame, client: str, fig: Figure | None = None, *,
                    scores: Sequence[str] = (C.PAIN, C.FLEXIBILITY), as_of: object | None = None,
-                   baseline: object = None, window: int = 7) -> Figure:
+                   baseline: object = None, window: int = 7,
+                   thresholds: Mapping[str, float] | None = None) -> Figure:
     """Progress figure: one :func:`progress_panel` per score (pain, flexibility), titled in words.
 
     Returns the Figure; its suptitle says what changed, e.g. "anna: pain fell from 6.9 to 3.4
@@ -237,16 +245,16 @@ def progress_chart(log: pd.DataFrame, client: str, fig: Figure | None = None, *,
     as_of = resolve_as_of(log, as_of)
     rows = client_log(log, client)
     rows = rows[rows[C.DATE] <= as_of]
-    table = client_flags(rows, as_of) if C.PAIN in scores else None
+    table = client_flags(rows, as_of, thresholds) if C.PAIN in scores else None
     for ax, score in zip(axes, scores, strict=True):
         progress_panel(rows, client, score, ax=ax, as_of=as_of, baseline=baseline, window=window,
-                       flags=table)
+                       flags=table, thresholds=thresholds)
     drawn = [ax for ax in axes if ax.lines]
     if drawn:
         lo = min(ax.get_xlim()[0] for ax in drawn)
         hi = max(ax.get_xlim()[1] for ax in drawn)
         for ax in drawn:
             ax.set_xlim(lo, hi)
-    row = outcomes(rows, as_of=as_of, baseline=baseline).loc[client]
-    fig.suptitle(change_words(client, row, scores[0]), x=0.01, ha="left", fontsize=13, fontweight="bold")
+    row = outcomes(rows, as_of=as_of, baseline=baseline, thresholds=thresholds).loc[client]
+    fig.suptitle(change_words(client, row, scores[0], thresholds), x=0.01, ha="left", fontsize=13, fontweight="bold")
     return fig
