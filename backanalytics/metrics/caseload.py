@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from backanalytics import columns as C
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.flags import LogFlags
 from backanalytics.metrics.outcomes import outcomes
@@ -90,7 +89,4 @@ def caseload_metrics(log: pd.DataFrame, as_of: object | None = None,
             default_f = out_f if baseline is None else pool.submit(run_outcomes, None)
             found = LogFlags.of(log, as_of, t)
             cons, out, default = cons_f.result(), out_f.result(), default_f.result()
-    # flags() judges the clients with entries up to as_of (a client who starts later has none)
-    present = pd.Index(found.log[C.CLIENT_ID].unique())
-    return CaseloadMetrics(cons, out, found.with_tables(cons[cons.index.isin(present)],
-                                                        default[default.index.isin(present)]))
+    return CaseloadMetrics(cons, out, found.with_tables(cons, default))

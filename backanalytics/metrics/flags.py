@@ -33,7 +33,7 @@ import pyarrow as pa
 from backanalytics import columns as C
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.outcomes import ClientDays, DailySeries, outcomes
-from backanalytics.metrics.periods import day_numbers, resolve_as_of
+from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.thresholds import THRESHOLDS, reaches
 
 FLAG_COLUMNS = [C.CLIENT_ID, C.DATE, "flag", "detail", "severity"]
@@ -102,12 +102,11 @@ def pain_while_stretching(every: ClientDays, as_of: pd.Timestamp, t: Mapping[str
         hurt = (rose | (after > t["pain_after_max"])) & (every.codes >= 0) & every.has_day
     if not hurt.any():
         return pd.DataFrame(columns=FLAG_COLUMNS)
-    key, span, first = every.day_keys(hurt)
+    key, keys = every.day_keys(hurt)
     day = pd.DataFrame({"pain": before[hurt], "after": after[hurt], "rose": rose[hurt]}).groupby(key, sort=True).agg(
         pain=("pain", "max"), after=("after", "max"), rose=("rose", "any"))
-    keys = day.index.to_numpy()
-    client, days, rose = keys // span, keys % span + first, day["rose"].to_numpy()
-    in_window = days > day_numbers(pd.Series([as_of]))[0] - int(t["pain_repeat_window_days"])
+    (client, days), rose = keys.decode(day.index.to_numpy()), day["rose"].to_numpy()
+    in_window = days > _day_number(as_of) - int(t["pain_repeat_window_days"])
     repeated = np.bincount(client, weights=rose & in_window, minlength=len(every.keys)) >= t["pain_repeat_days"]
     is_alert = rose & repeated[client] & in_window
     # Pain that rose with stretching is a warning (an alert when repeated); pain that eased but
@@ -124,6 +123,11 @@ def pain_while_stretching(every: ClientDays, as_of: pd.Timestamp, t: Mapping[str
         "flag": text_column(np.zeros(len(kind), dtype=np.int64), ["pain_during_stretching"]),
         "detail": distinct_texts(detail, day["after"].to_numpy(), day["pain"].to_numpy(), kind),
         "severity": text_column(kind, ["alert", "warning", "info"])})
+
+
+def _day_number(date: pd.Timestamp) -> int:
+    """A date as days since 1970-01-01 (as :func:`~backanalytics.metrics.periods.day_numbers`)."""
+    return int(np.datetime64(date, "D").astype(np.int64))
 
 
 def text_column(codes: np.ndarray, texts: Sequence[str]) -> pd.Series:
@@ -219,7 +223,7 @@ class LogFlags:
         parts = [pain_flares(pain, t), pain_while_stretching(every, as_of, t)]
         dated = (every.codes >= 0) & every.has_day
         last = pd.Series(every.days[dated]).groupby(every.codes[dated]).max()
-        quiet = day_numbers(pd.Series([as_of]))[0] - last
+        quiet = _day_number(as_of) - last
         silent = quiet[quiet >= t["silent_days"]]
         last_days = every.dates(last[silent.index].to_numpy()).astype("datetime64[D]")
         parts.append(pd.DataFrame({
@@ -230,8 +234,13 @@ class LogFlags:
         return cls(log, as_of, t, parts, pd.Series(span, index=pain.keys, dtype=float))
 
     def with_tables(self, cons: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
-        """Every flag: these plus low adherence (from ``cons``) and no improvement (``cons``, ``out``)."""
+        """Every flag: these plus low adherence (from ``cons``) and no improvement (``cons``, ``out``).
+
+        Only clients with an entry up to ``as_of`` are judged (one who starts later has no flag).
+        """
         t, as_of = self.t, self.as_of
+        present = pd.Index(self.log[C.CLIENT_ID].unique())
+        cons, out = cons[cons.index.isin(present)], out[out.index.isin(present)]
         low = cons[cons["adherence_28d"] < t["low_adherence_28d"]]
         parts = [*self.parts, pd.DataFrame({
             C.CLIENT_ID: low.index, C.DATE: as_of, "flag": "low_adherence",

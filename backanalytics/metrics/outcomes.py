@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.metrics.periods import day_numbers, resolve_as_of
+from backanalytics.metrics.periods import PairKeys, client_codes, day_numbers, resolve_as_of
 from backanalytics.metrics.trend import trend_table_packed
 from backanalytics.thresholds import THRESHOLDS, Z95, reaches, sem_from_mdc
 
@@ -84,31 +84,25 @@ class ClientDays:
     >>> every = ClientDays(log)
     >>> every.keys.tolist(), every.codes.tolist()
     (['a', 'b'], [1, 0, 1])
-    >>> key, span, first = every.day_keys(np.ones(3, dtype=bool))
-    >>> (key // span).tolist(), [str(d) for d in every.dates(key % span + first).astype("datetime64[D]")]
+    >>> key, keys = every.day_keys(np.ones(3, dtype=bool))
+    >>> client, day = keys.decode(key)
+    >>> client.tolist(), [str(d) for d in every.dates(day).astype("datetime64[D]")]
     ([1, 0, 1], ['2026-01-03', '2026-01-01', '2026-01-01'])
     """
 
     def __init__(self, log: pd.DataFrame) -> None:
         self.log = log
-        ids = log[C.CLIENT_ID]
-        if isinstance(ids.dtype, pd.CategoricalDtype):  # e.g. a Parquet dictionary column: sort the ids
-            ids = ids.astype(ids.cat.categories.dtype)
-        codes, keys = pd.factorize(ids, sort=True)
-        self.codes = codes.astype(np.int64, copy=False)
-        self.keys = pd.Index(keys, name=C.CLIENT_ID, dtype=ids.dtype)
+        self.codes, self.keys = client_codes(log[C.CLIENT_ID])
         self.days = day_numbers(log[C.DATE])
         self.has_day = self.days != np.iinfo(np.int64).min
         dtype = log[C.DATE].dtype
         self.date_dtype = dtype if isinstance(dtype, np.dtype) and dtype.kind == "M" else np.dtype("datetime64[ns]")
 
-    def day_keys(self, mask: np.ndarray) -> tuple[np.ndarray, int, int]:
-        """One int64 ``key`` per (client, day) of the rows in ``mask`` (which must have both), sorting as
-        (client, day): ``client = key // span``, ``day = key % span + first``."""
-        days = self.days[mask]
-        first = int(days.min()) if len(days) else 0
-        span = int(days.max()) - first + 1 if len(days) else 1
-        return self.codes[mask] * span + (days - first), span, first
+    def day_keys(self, mask: np.ndarray) -> tuple[np.ndarray, PairKeys]:
+        """One int64 key per (client, day) of the rows in ``mask`` (which must have both), sorting as
+        (client, day), and the :class:`~backanalytics.metrics.periods.PairKeys` that decode them."""
+        keys = PairKeys.covering(self.days[mask])
+        return keys.encode(self.codes[mask], self.days[mask]), keys
 
     def dates(self, days: np.ndarray) -> np.ndarray:
         """Day numbers as dates, in the log's date dtype (``datetime64[ns]`` unless it has another)."""
@@ -126,13 +120,12 @@ class DailySeries:
     means group one integer key.
     """
 
-    def __init__(self, clients: ClientDays, key: np.ndarray, span: int, first: int, value: np.ndarray) -> None:
+    def __init__(self, clients: ClientDays, key: np.ndarray, keys: PairKeys, value: np.ndarray) -> None:
         """From one mean ``value`` per sorted (client, day) ``key`` (see :meth:`ClientDays.day_keys`)."""
-        client = key // span
+        client, self.days = keys.decode(key)
         has = np.bincount(client, minlength=len(clients.keys)) > 0
         self.codes = (np.cumsum(has) - 1)[client]
         self.keys = clients.keys[has]
-        self.days = key % span + first
         self.dates = clients.dates(self.days)
         self.value = value
         self.count = np.bincount(self.codes, minlength=len(self.keys))
@@ -156,14 +149,14 @@ class DailySeries:
         keep = ~np.logical_and.reduce([np.isnan(v) for v in values.values()]) & (clients.codes >= 0) & clients.has_day
         if as_of is not None:
             keep &= clients.log[C.DATE].to_numpy() <= np.datetime64(pd.Timestamp(as_of), "ns")
-        key, span, first = clients.day_keys(keep)
+        key, keys = clients.day_keys(keep)
         daily = pd.DataFrame({score: v[keep] for score, v in values.items()}).groupby(key, sort=True).mean()
-        keys = daily.index.to_numpy()
+        found = daily.index.to_numpy()
         out = {}
         for score in scores:
             mean = daily[score].to_numpy()
             present = ~np.isnan(mean)
-            out[score] = cls(clients, keys[present], span, first, mean[present])
+            out[score] = cls(clients, found[present], keys, mean[present])
         return out
 
     def frame(self) -> pd.DataFrame:

@@ -191,6 +191,23 @@ def _floats(log: pd.DataFrame, column: str) -> np.ndarray:
     return values.to_numpy(dtype=np.float64)
 
 
+def client_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's client as an int64 code into the sorted distinct ids (-1: no id), and those ids.
+
+    Categorical ids (a Parquet dictionary column) are sorted as text, not in category order.
+
+    Examples
+    --------
+    >>> codes, clients = client_codes(pd.Series(["b", "a", None, "b"], dtype="category"))
+    >>> codes.tolist(), clients.tolist()
+    ([1, 0, -1, 1], ['a', 'b'])
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(ids.cat.categories.dtype)
+    codes, clients = pd.factorize(ids, sort=True)
+    return codes.astype(np.int64, copy=False), pd.Index(clients, name=C.CLIENT_ID, dtype=ids.dtype)
+
+
 def day_numbers(dates: pd.Series) -> np.ndarray:
     """Dates as int64 days since 1970-01-01 (floor; NaT stays at int64's minimum).
 
@@ -245,7 +262,7 @@ def log_arrays(log: pd.DataFrame) -> LogArrays:
     missing = [c for c in (C.CLIENT_ID, C.DATE) if c not in log]
     if missing:
         raise KeyError(f"log is missing columns {missing}")
-    client, clients = pd.factorize(log[C.CLIENT_ID], sort=True)
+    client, clients = client_codes(log[C.CLIENT_ID])
     day = day_numbers(log[C.DATE])
     stretch, names = stretch_codes(log)
     if C.PLANNED_REST in log and log[C.PLANNED_REST].dtype == bool:
@@ -254,7 +271,7 @@ def log_arrays(log: pd.DataFrame) -> LogArrays:
         rest = log[C.PLANNED_REST].astype("boolean").fillna(False).to_numpy(dtype=bool)
     else:
         rest = np.zeros(len(log), dtype=bool)
-    arrays = LogArrays(pd.Index(clients, name=C.CLIENT_ID), client.astype(np.int64, copy=False), day,
+    arrays = LogArrays(clients, client, day,
                        stretch, names, _floats(log, C.HOLD_S), _floats(log, C.REPS), rest)
     keep = (client >= 0) & (day != np.iinfo(np.int64).min)
     return arrays if keep.all() else arrays.rows(keep)
