@@ -107,7 +107,7 @@ def write_valid(log: pd.DataFrame, out: Path, buckets: int) -> None:
                 log.to_parquet(tmp, index=False)
             typer.echo(f"{len(log)} valid rows written to {out}")
         elif suffix == ".csv":
-            write_imported(log, out)
+            write_log_csv(log, out)
             typer.echo(f"{len(log)} valid rows written to {out}")
         elif suffix:
             raise fail(f"--valid {out}: use a .csv or .parquet file, or a folder (no extension) for a dataset")
@@ -272,8 +272,8 @@ def echo_listed(table: pd.DataFrame, verb: str) -> None:
         typer.echo(f"  ... and {len(table) - IMPORT_LISTED} more {verb} records")
 
 
-def write_imported(table: pd.DataFrame, out: Path) -> None:
-    """Write the imported canonical log (dates as YYYY-MM-DD, formulas neutralised); exit 2 on failure."""
+def write_log_csv(table: pd.DataFrame, out: Path) -> None:
+    """Write a canonical log as CSV (dates as YYYY-MM-DD, formulas neutralised); exit 2 on failure."""
     from backanalytics.report.safety import atomic_path, safe_frame
 
     table = table.assign(**{C.DATE: table[C.DATE].dt.strftime("%Y-%m-%d")})
@@ -339,7 +339,7 @@ def import_cmd(
         valid, rejected = report.valid, result.rejections(report.failures)
         echo_listed(rejected, "rejected")
     if out is not None:
-        write_imported(valid, out)
+        write_log_csv(valid, out)
         detail = " (header only: nothing to import)" if result.log.empty else (
             f" ({len(rejected)} rejected rows left out)" if len(rejected) else "")
         typer.echo(f"wrote {len(valid)} rows to {out}{detail}")
