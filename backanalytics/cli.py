@@ -258,8 +258,10 @@ def parse_habit_map(items: list[str] | None, kind: str) -> dict[str, list[str]]:
             raise fail(f"--map {item!r}: write it as HABIT=STRETCH[;STRETCH...]")
         habit, stretches = item.split("=", 1)
         habit_map[habit.strip()] = [s.strip() for s in stretches.split(";") if s.strip()]
-    if habit_map and kind != "loop":
-        raise fail("--map is only for the Loop importer")
+    from backanalytics.importers import MAPPABLE
+
+    if habit_map and kind not in MAPPABLE:
+        raise fail(f"--map is only for the {', '.join(MAPPABLE)} importers")
     return habit_map
 
 
@@ -286,13 +288,15 @@ def write_log_csv(table: pd.DataFrame, out: Path) -> None:
 
 @app.command("import")
 def import_cmd(
-    kind: Annotated[str, typer.Argument(help="loop, apple-health or fhir.")],
-    src: Annotated[Path, typer.Argument(help="The export: a zip, folder, .db, export.xml, JSON/NDJSON.")],
+    kind: Annotated[str, typer.Argument(help="loop, apple-health, fhir, strong, hevy or bearable.")],
+    src: Annotated[Path, typer.Argument(help="The export: a zip, folder, .db, export.xml, JSON/NDJSON, CSV.")],
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the canonical log CSV here.")] = None,
     client: Annotated[str | None, typer.Option("--client", help="Client id for the imported rows.")] = None,
     mapping: Annotated[list[str] | None, typer.Option(
-        "--map", help="Loop only: HABIT=STRETCH[;STRETCH...], e.g. --map 'Morning stretches=Cat-Cow;Cobra'. "
-        "Repeat for several habits.")] = None,
+        "--map", help="Loop: HABIT=STRETCH[;STRETCH...], e.g. --map 'Morning stretches=Cat-Cow;Cobra'; "
+        "Strong, Hevy, Bearable: EXERCISE=STRETCH (EXERCISE= excludes). Repeat for several.")] = None,
+    symptom: Annotated[list[str] | None, typer.Option(
+        "--symptom", help="Bearable only: another symptom to read as pain, e.g. 'Neck pain'. Repeatable.")] = None,
     skipped: Annotated[Path | None, typer.Option(
         "--skipped", help="Write what was skipped or rejected, and why, here.")] = None,
 ) -> None:
@@ -309,6 +313,10 @@ def import_cmd(
       backanalytics import apple-health export.zip --client anna -o anna.csv
 
       backanalytics import fhir observations.ndjson -o pain.csv --skipped pain-skipped.csv
+
+      backanalytics import strong strong.csv --map "Thoracic Extension=Cat-Cow" -o log.csv
+
+      backanalytics import bearable bearable-export.csv --symptom "Neck pain" -o pain.csv
     """
     import warnings
 
@@ -320,10 +328,12 @@ def import_cmd(
     if not src.exists():
         raise fail(f"{src}: no such file or folder")
     habit_map = parse_habit_map(mapping, kind)
+    if symptom and kind != "bearable":
+        raise fail("--symptom is only for the Bearable importer")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
-            result = run_importer(kind, src, client_id=client, mapping=habit_map or None)
+            result = run_importer(kind, src, client_id=client, mapping=habit_map or None, symptoms=symptom or ())
         except (ValueError, OSError, KeyError) as exc:
             raise fail(f"{src.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
     for warning in caught:  # e.g. "mapping names no habit": one plain line, not a source line

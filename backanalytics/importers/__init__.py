@@ -21,7 +21,9 @@ ORIGIN_COLUMNS = ["source", "record"]
 #: Key of an importer row dict holding its (source, record); :func:`canonical_frame` drops it.
 ORIGIN = "_origin"
 #: Importer names, as the command line spells them (``backanalytics import KIND``).
-IMPORTERS = ("loop", "apple-health", "fhir")
+IMPORTERS = ("loop", "apple-health", "fhir", "strong", "hevy", "bearable")
+#: Importers that take a name -> stretch ``mapping`` (``--map``).
+MAPPABLE = ("loop", "strong", "hevy", "bearable")
 
 
 @dataclass
@@ -106,11 +108,13 @@ def run_importer(
     *,
     client_id: str | None = None,
     mapping: Mapping[str, str | Sequence[str] | None] | None = None,
+    symptoms: Sequence[str] = (),
 ) -> ImportResult:
     """Run the importer called ``kind`` (one of :data:`IMPORTERS`) on ``src``.
 
-    ``client_id`` defaults to "me" for the personal apps (Loop, Apple Health) and to each
-    Observation's patient for FHIR; ``mapping`` is Loop's habit -> stretch(es) mapping.
+    ``client_id`` defaults to "me" for the personal apps and to each Observation's patient for
+    FHIR; ``mapping`` is Loop's habit -> stretch(es) mapping, or the exercise / factor -> stretch
+    mapping of Strong, Hevy and Bearable; ``symptoms`` are more Bearable symptoms read as pain.
 
     Raises
     ------
@@ -119,8 +123,16 @@ def run_importer(
     """
     if kind not in IMPORTERS:
         raise ValueError(f"unknown importer {kind!r}; use one of {', '.join(IMPORTERS)}")
-    if mapping and kind != "loop":
-        raise ValueError("a habit mapping is only for the Loop importer")
+    if mapping and kind not in MAPPABLE:
+        raise ValueError(f"a mapping is only for the {', '.join(MAPPABLE)} importers")
+    if symptoms and kind != "bearable":
+        raise ValueError("symptoms are only for the Bearable importer")
+    if kind in ("strong", "hevy", "bearable"):
+        from importlib import import_module
+
+        module = import_module(f"backanalytics.importers.{kind}")
+        extra = {"symptoms": symptoms} if kind == "bearable" else {}
+        return getattr(module, f"import_{kind}")(src, client_id or "me", mapping=mapping, **extra)
     if kind == "loop":
         from backanalytics.importers.loop import import_loop
 

@@ -133,7 +133,7 @@ def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app
         stretch, why = stretch_for(name, lookup)
         done = [s for s in group if s.kind == SET]
         if stretch is None:
-            label, tally = others.setdefault(key, (name, Counter()))
+            _, tally = others.setdefault(key, (name, Counter()))
             tally["sets"] += len(done)
             tally["workouts"] += 1
             tally["excluded"] = int(why == "excluded")
@@ -155,7 +155,7 @@ def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app
         skipped.append({"source": source, "record": f"Rest Timer ({counts['rest']} rows)",
                         "reason": "rest between sets, not sets"})
     rows.sort(key=lambda r: (r[col.DATE], r[col.TIME]))
-    return WorkoutImportResult(log=canonical_frame(rows), skipped=_frame(skipped), origins=origin_frame(rows),
+    return WorkoutImportResult(log=canonical_frame(rows), skipped=skipped_frame(skipped), origins=origin_frame(rows),
                                app=app, layout=layout, counts=counts)
 
 
@@ -194,5 +194,5 @@ def _row(group: list[WorkoutSet], done: list[WorkoutSet], stretch: str, client_i
     }
 
 
-def _frame(records: list[dict[str, str]]) -> pd.DataFrame:
+def skipped_frame(records: list[dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=SKIPPED_COLUMNS).astype("str")
