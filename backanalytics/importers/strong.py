@@ -130,7 +130,7 @@ def import_strong(
     if unknown:
         warnings.warn(f"{export.name}: column(s) not understood, not read: {', '.join(unknown)}",
                       UserWarning, stacklevel=2)
-    layout = LAYOUTS.get(tuple(r for r in roles if r), "layout read by column names")
+    layout = LAYOUTS.get(tuple(roles), "layout read by column names")  # type: ignore[arg-type]
     at = {role: roles.index(role) for role in set(roles) if role}
     sets: list[WorkoutSet] = []
     skipped: list[dict[str, str]] = []
