@@ -109,7 +109,8 @@ def test_severity_table_is_overridable_and_checked(tmp_path: Path) -> None:
 def test_eight_column_form_with_date_formatted_bom_and_crlf(tmp_path: Path) -> None:
     header = "date,date formatted,weekday,time of day,category,rating/amount,detail,notes"
     path = write(tmp_path,
-                 '"2024-03-02T00:00:00.000Z","2nd Mar 2024","Saturday","pre","Symptom","2","Lower back pain (Moderate)",""',
+                 '"2024-03-02T00:00:00.000Z","2nd Mar 2024","Saturday","pre","Symptom","2",'
+                 '"Lower back pain (Moderate)",""',
                  '"2024-03-02T00:00:00.000Z","2nd Mar 2024","Saturday","all day","Factors","","Mobility | Walk",""',
                  header=header, bom=True, crlf=True)
     result = import_bearable(path)
@@ -141,6 +142,6 @@ def test_disagreeing_or_unknown_severity_is_skipped_with_a_reason(tmp_path: Path
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:
     path = write(tmp_path, '"2nd Mar 2024","x"', header="weekday,notes")
-    with pytest.raises(ValueError, match="^not a Bearable export: its header lacks date, time of day, category, "
-                                         "rating/amount, detail"):
+    with pytest.raises(ValueError, match=r"^not a Bearable export: its header lacks date, time of day, category, "
+                                         r"rating/amount, detail"):
         import_bearable(path)

@@ -169,6 +169,6 @@ def test_a_900_s_yoga_set_and_two_workouts_on_one_day(tmp_path: Path) -> None:
 
 def test_missing_columns_are_named(tmp_path: Path) -> None:
     path = write(tmp_path, '"Yoga","8 Apr 2026"', header='"title","start_time"')
-    with pytest.raises(ValueError, match="^not a Hevy workout export: its header lacks exercise_title, reps, "
-                                         "duration_seconds"):
+    with pytest.raises(ValueError, match=r"^not a Hevy workout export: its header lacks exercise_title, reps, "
+                                         r"duration_seconds"):
         import_hevy(path)
