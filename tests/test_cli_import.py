@@ -122,7 +122,7 @@ def test_gzip_bomb_exits_2_with_one_line(tmp_path: Path) -> None:
     (["loop", "missing.zip"], "no such file or folder"),
     (["loop", "notes.txt"], "not a Loop export"),
     (["apple-health", "notes.txt"], "not well-formed XML"),
-    (["fhir", "notes.txt", "--map", "Stretch=Cobra"], "--map is only for the Loop importer"),
+    (["fhir", "notes.txt", "--map", "Stretch=Cobra"], "--map is only for the loop, strong, hevy, bearable importers"),
 ])
 def test_unusable_input_exits_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
