@@ -335,7 +335,8 @@ def import_cmd(
         try:
             result = run_importer(kind, src, client_id=client, mapping=habit_map or None, symptoms=symptom or ())
         except (ValueError, OSError, KeyError) as exc:
-            raise fail(f"{src.name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise fail(message if message.startswith(src.name) else f"{src.name}: {message}") from None
     for warning in caught:  # e.g. "mapping names no habit": one plain line, not a source line
         typer.echo(f"warning: {(str(warning.message).splitlines() or [''])[0]}", err=True)
     typer.echo(result.summary())

@@ -116,3 +116,13 @@ def test_unusable_exports_exit_2_with_one_line(tmp_path: Path, args: list[str], 
     assert result.exit_code == 2, result.output
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("kind", ["strong", "hevy", "bearable"])
+def test_garbage_bytes_exit_2_in_one_line(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    result = invoke("import", kind, path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: export.csv: not UTF-8 text (byte 128)")
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -118,5 +118,6 @@ def import_hevy(
         sets.append(WorkoutSet(workout=workout, start=starts[text], exercise=cell["exercise_title"],
                                kind=SET, reps=reps, seconds=seconds, note=cell.get("exercise_notes", ""),
                                where=(where, f"{cell['title']} {text}".strip())))
-    return workout_result(sets, skipped, app="Hevy", layout="", client_id=client_id, mapping=mapping,
+    layout = "weight in lb" if "weight_lbs" in keys else "weight in kg" if "weight_kg" in keys else ""
+    return workout_result(sets, skipped, app="Hevy", layout=layout, client_id=client_id, mapping=mapping,
                           source=export.name)
