@@ -140,6 +140,14 @@ def test_disagreeing_or_unknown_severity_is_skipped_with_a_reason(tmp_path: Path
         "unreadable date '31st Feb 2024'"]
 
 
+def test_a_severity_written_only_as_the_rating_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path, '"2nd Mar 2024","Saturday","mid","Symptom","2","Back (lower) pain",""',
+                 '"2nd Mar 2024","Saturday","mid","Symptom","3","Neck pain",""')
+    result = import_bearable(path)
+    assert pain_rows(result) == [("2024-03-02", None, 5.0)]  # rating 2 = Moderate
+    assert result.skipped["record"].tolist() == ["Symptom: Neck pain"]
+
+
 def test_missing_columns_are_named(tmp_path: Path) -> None:
     path = write(tmp_path, '"2nd Mar 2024","x"', header="weekday,notes")
     with pytest.raises(ValueError, match=r"^not a Bearable export: its header lacks date, time of day, category, "

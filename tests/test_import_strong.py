@@ -154,6 +154,13 @@ def test_every_layout_is_recognised_from_its_header(tmp_path: Path, layout: str)
     assert table(result) == [("2024-05-01", "07:00:00", "Child's Pose", 45.0, 1)]
 
 
+def test_oldest_comma_layout_with_units_as_column_names(tmp_path: Path) -> None:
+    header = "Date,Workout Name,Exercise Name,Set Order,kg,Reps,km,Seconds,Notes,Workout Notes"
+    result = import_strong(write(tmp_path, one_row(header)))
+    assert result.layout == "older export without duration"
+    assert table(result) == [("2024-05-01", "07:00:00", "Child's Pose", 45.0, 1)]
+
+
 def test_every_known_layout_is_tested() -> None:
     assert set(LAYOUTS.values()) - set(LAYOUT_HEADERS) <= {"older export, duration last"}
 

@@ -154,12 +154,11 @@ def import_bearable(
         category = cell["category"]
         kind = category.casefold()
         if kind in ("symptom", "symptoms"):
-            match = _NAMED.match(cell["detail"])
-            name = match["name"] if match else cell["detail"]
-            if not (_BACK_PAIN.search(name) or name_key(name) in wanted):
-                other[(f"{category}: {name}", "symptom")] += 1
+            name, label = _symptom(cell["detail"], wanted)
+            if name is None:
+                other[(f"{category}: {label}", "symptom")] += 1
                 continue
-            level = _level(match["label"] if match else "", cell["rating/amount"])
+            level = _level(label, cell["rating/amount"])
             if isinstance(level, str):
                 skipped.append({"source": where, "record": cell["detail"], "reason": level})
                 counts["bad"] += 1
@@ -217,6 +216,20 @@ def _severity_table(severity: Mapping[str, float] | None) -> dict[str, float]:
             raise ValueError(f"severity {label}={score}: scores are 0-10 in whole or half points")
         table[key] = value
     return table
+
+
+def _symptom(detail: str, wanted: set[str]) -> tuple[str | None, str]:
+    """(name, severity label) of a pain symptom to import, else (None, name to report).
+
+    The severity is in the last brackets ("Back (lower) pain (Mild)"); a detail without one
+    ("Back (lower) pain", the rating alone saying how bad) is a name whose own brackets stay.
+    """
+    match = _NAMED.match(detail)
+    readings = [(match["name"], match["label"])] if match else []
+    for name, label in [*readings, (detail, "")]:
+        if _BACK_PAIN.search(name) or name_key(name) in wanted:
+            return name, label
+    return None, readings[0][0] if readings else detail
 
 
 def _level(label: str, rating: str) -> int | str:
