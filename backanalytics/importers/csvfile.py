@@ -109,7 +109,14 @@ def _records(text: str, delimiter: str, name: str) -> Iterator[tuple[int, list[s
 
 
 def missing_columns(export: CsvExport, required: Sequence[str]) -> list[str]:
-    """The ``required`` header keys the export does not have, in the order given."""
+    """The ``required`` header keys the export does not have, in the order given.
+
+    Examples
+    --------
+    >>> export = CsvExport("x.csv", ",", ["Date", " Reps"], [])
+    >>> missing_columns(export, ["date", "exercise name", "reps"])
+    ['exercise name']
+    """
     keys = {header_key(h) for h in export.header}
     return [key for key in required if key not in keys]
 

@@ -39,6 +39,12 @@ def month_names() -> tuple[dict[str, int], dict[str, int]]:
     """(abbreviated and full names -> month, full names -> month), folded, for :data:`LANGUAGES`.
 
     Raises ``RuntimeError`` when two languages use one name for different months (none do).
+
+    Examples
+    --------
+    >>> exact, wide = month_names()
+    >>> exact["fev"], exact["mag"], exact["okt"], wide["setembro"]
+    (2, 5, 10, 9)
     """
     from babel import Locale
 

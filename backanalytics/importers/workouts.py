@@ -59,12 +59,25 @@ class WorkoutSet:
 
 
 def name_key(name: str) -> str:
-    """An exercise name for matching a mapping: NFC, case-folded, single spaces."""
+    """An exercise name for matching a mapping: NFC, case-folded, single spaces.
+
+    Examples
+    --------
+    >>> name_key("  Calf  Wall ")
+    'calf wall'
+    """
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def mapping_lookup(mapping: Mapping[str, str | Sequence[str] | None] | None) -> dict[str, str | None]:
-    """``{name: stretch}`` (a one-item list or None / empty to exclude) keyed by :func:`name_key`."""
+    """``{name: stretch}`` keyed by :func:`name_key`; a target is a name, a one-item list, or None
+    / empty to exclude. Catalog names are normalised; more than one target is a ``ValueError``.
+
+    Examples
+    --------
+    >>> mapping_lookup({"Thoracic Extension": "cat cow", "Dead Hang": None, "Roll": ["Foam roll"]})
+    {'thoracic extension': 'Cat-Cow', 'dead hang': None, 'roll': 'Foam roll'}
+    """
     lookup: dict[str, str | None] = {}
     for name, target in (mapping or {}).items():
         names = [target] if isinstance(target, str) else list(target or [])
@@ -119,7 +132,40 @@ class WorkoutImportResult(ImportResult):
 def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app: str, layout: str,
                    client_id: str, mapping: Mapping[str, str | Sequence[str] | None] | None,
                    source: str) -> WorkoutImportResult:
-    """Group ``sets`` into one log row per (workout, exercise) and list the rest as skipped."""
+    """Group ``sets`` into one log row per (workout, exercise) and list the rest as skipped.
+
+    Parameters
+    ----------
+    sets
+        Every readable row of the export, in file order.
+    skipped
+        Rows the app importer could not read (source, record, reason); the exercises that are
+        not stretching and the rest-timer rows are added to it.
+    app, layout
+        For the summary ("Strong", "comma export, 12 columns").
+    client_id, mapping
+        As the importers take them (see :func:`stretch_for`).
+    source
+        The file name, for the per-exercise skipped rows.
+
+    Returns
+    -------
+    WorkoutImportResult
+        The log sorted by date and time (file order within a workout), skipped, origins, counts.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> start = datetime(2024, 3, 10, 7, 5)
+    >>> sets = [WorkoutSet("w1", start, "Child's Pose", SET, seconds=s) for s in (30, 40)]
+    >>> sets += [WorkoutSet("w1", start, "Child's Pose", REST, seconds=90),
+    ...          WorkoutSet("w1", start, "Plank", SET, seconds=60)]
+    >>> result = workout_result(sets, [], app="Demo", layout="", client_id="me", mapping=None, source="x.csv")
+    >>> result.log[["stretch", "hold_s", "reps"]].values.tolist()
+    [["Child's Pose", 35.0, 2]]
+    >>> result.skipped["record"].tolist()
+    ['Plank (1 sets in 1 workouts)', 'Rest Timer (1 rows)']
+    """
     lookup = mapping_lookup(mapping)
     groups: dict[tuple[str, str], list[WorkoutSet]] = {}
     for s in sets:
@@ -195,4 +241,11 @@ def _row(group: list[WorkoutSet], done: list[WorkoutSet], stretch: str, client_i
 
 
 def skipped_frame(records: list[dict[str, str]]) -> pd.DataFrame:
+    """Skipped records (dicts) as the importers' skipped table (source, record, reason), text.
+
+    Examples
+    --------
+    >>> skipped_frame([{"source": "a.csv:2", "record": "line 2", "reason": "no Date"}]).values.tolist()
+    [['a.csv:2', 'line 2', 'no Date']]
+    """
     return pd.DataFrame(records, columns=SKIPPED_COLUMNS).astype("str")
