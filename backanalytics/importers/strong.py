@@ -25,6 +25,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from backanalytics.importers.csvfile import header_key, number, read_csv_export
 from backanalytics.importers.workouts import NOTE, REST, SET, WorkoutImportResult, WorkoutSet, workout_result
@@ -64,8 +65,11 @@ LAYOUTS: dict[tuple[str, ...], str] = {
     ("date", "workout", "exercise", "set_order", "weight", "reps", "distance", "seconds", "notes",
      "workout_notes", "duration"): "older export, duration last",
 }
+#: The roles a log row is built from (the others are only recognised).
+_READ = ("date", "workout_no", "exercise", "set_order", "reps", "seconds", "notes")
 _WARM_UP_OR_TAG = {"w", "d", "f", "warm_up", "warmup", "failure", "drop_set", "dropset"}
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+#: A local date and time with no zone: "2024-03-10 07:05:00", "...07:05", "...T07:05:00".
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
 
 
 def import_strong(
@@ -131,7 +135,7 @@ def import_strong(
         warnings.warn(f"{export.name}: column(s) not understood, not read: {', '.join(unknown)}",
                       UserWarning, stacklevel=2)
     layout = LAYOUTS.get(tuple(roles), "layout read by column names")  # type: ignore[arg-type]
-    at = {role: roles.index(role) for role in set(roles) if role}
+    at = {role: roles.index(role) for role in _READ if role in roles}
     sets: list[WorkoutSet] = []
     skipped: list[dict[str, str]] = []
     for line, fields in export.records:
@@ -173,10 +177,11 @@ def _set(cells: dict[str, str]) -> WorkoutSet | str:
                       note=cells.get("notes", ""))
 
 
+@lru_cache(maxsize=4096)  # every row of a workout repeats its Date
 def _start(text: str) -> datetime | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    return None
+    if not _DATE.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None

@@ -174,9 +174,12 @@ def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app
     counts["rest"] = sum(s.kind == REST for s in sets)
     rows: list[dict[str, Any]] = []
     others: dict[str, tuple[str, Counter[str]]] = {}
+    resolved: dict[str, tuple[str | None, str]] = {}
     for (_, key), group in groups.items():
         name = group[0].exercise.strip()
-        stretch, why = stretch_for(name, lookup)
+        if key not in resolved:
+            resolved[key] = stretch_for(name, lookup)
+        stretch, why = resolved[key]
         done = [s for s in group if s.kind == SET]
         if stretch is None:
             _, tally = others.setdefault(key, (name, Counter()))
