@@ -121,10 +121,18 @@ def test_eight_column_form_with_date_formatted_bom_and_crlf(tmp_path: Path) -> N
 def test_a_file_with_no_back_pain_imports_nothing(tmp_path: Path) -> None:
     path = write(tmp_path,
                  '"2nd Mar 2024","Saturday","am","Symptom","2","Headache (Moderate)",""',
+                 '"2nd Mar 2024","Saturday","am","Symptom","2","Back of knee pain (Moderate)",""',
                  '"2nd Mar 2024","Saturday","21:00","Mood","6","Okay",""')
     result = import_bearable(path)
     assert result.log.empty
-    assert result.skipped["record"].tolist() == ["Mood", "Symptom: Headache"]
+    assert result.skipped["record"].tolist() == ["Mood", "Symptom: Back of knee pain", "Symptom: Headache"]
+
+
+@pytest.mark.parametrize("name", ["Back pain", "Lower back pain", "Upper-back pain", "Back (mid) pain",
+                                  "back (Lower) Pain"])
+def test_back_pain_names(tmp_path: Path, name: str) -> None:
+    path = write(tmp_path, f'"2nd Mar 2024","Saturday","am","Symptom","3","{name} (Severe)",""')
+    assert pain_rows(import_bearable(path)) == [("2024-03-02", None, 8.0)]
 
 
 def test_disagreeing_or_unknown_severity_is_skipped_with_a_reason(tmp_path: Path) -> None:

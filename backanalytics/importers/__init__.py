@@ -127,12 +127,18 @@ def run_importer(
         raise ValueError(f"a mapping is only for the {', '.join(MAPPABLE)} importers")
     if symptoms and kind != "bearable":
         raise ValueError("symptoms are only for the Bearable importer")
-    if kind in ("strong", "hevy", "bearable"):
-        from importlib import import_module
+    if kind == "strong":
+        from backanalytics.importers.strong import import_strong
 
-        module = import_module(f"backanalytics.importers.{kind}")
-        extra = {"symptoms": symptoms} if kind == "bearable" else {}
-        return getattr(module, f"import_{kind}")(src, client_id or "me", mapping=mapping, **extra)
+        return import_strong(src, client_id or "me", mapping=mapping)
+    if kind == "hevy":
+        from backanalytics.importers.hevy import import_hevy
+
+        return import_hevy(src, client_id or "me", mapping=mapping)
+    if kind == "bearable":
+        from backanalytics.importers.bearable import import_bearable
+
+        return import_bearable(src, client_id or "me", symptoms=symptoms, mapping=mapping)
     if kind == "loop":
         from backanalytics.importers.loop import import_loop
 

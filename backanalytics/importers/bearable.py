@@ -47,7 +47,9 @@ SEVERITY_TO_NPRS: dict[str, float] = {"Mild": 2.0, "Moderate": 5.0, "Severe": 8.
 SEVERITY_LEVELS = {"mild": 1, "moderate": 2, "severe": 3, "unbearable": 4}
 SEGMENTS = {"pre": "early (pre)", "am": "morning (am)", "mid": "afternoon (mid)", "pm": "evening (pm)",
             "all day": "all day", "": "no time of day"}
-_BACK_PAIN = re.compile(r"^(?=.*\bback\b)(?=.*\bpain\b)", re.IGNORECASE)
+#: "Back pain", "Lower back pain", "Back (lower) pain", "Upper-back pain" ... but not "Back of knee pain".
+_BACK_PAIN = re.compile(r"^((lower|upper|mid|middle)[\s-]+)?back\s*(\((lower|upper|mid|middle)\)\s*)?pain$",
+                        re.IGNORECASE)
 _NAMED = re.compile(r"^(?P<name>.*?)\s*\((?P<label>[^()]*)\)\s*$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 _ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
@@ -227,7 +229,7 @@ def _symptom(detail: str, wanted: set[str]) -> tuple[str | None, str]:
     match = _NAMED.match(detail)
     readings = [(match["name"], match["label"])] if match else []
     for name, label in [*readings, (detail, "")]:
-        if _BACK_PAIN.search(name) or name_key(name) in wanted:
+        if _BACK_PAIN.match(name.strip()) or name_key(name) in wanted:
             return name, label
     return None, readings[0][0] if readings else detail
 
