@@ -153,7 +153,7 @@ def test_pound_export_with_a_quoted_note_over_lines_and_bom(tmp_path: Path) -> N
     result = import_hevy(path)
     assert table(result) == [("2026-07-28", "18:49:00", "Cat-Cow", None, 20)]
     assert result.log["notes"].tolist() == ["slow,\nbreathe"]
-    assert result.skipped["record"].tolist() == ["Deadlift (Barbell) (1 sets in 1 workouts)"]
+    assert result.skipped["record"].tolist() == ["Deadlift (Barbell) (1 set in 1 workout)"]
 
 
 def test_a_900_s_yoga_set_and_two_workouts_on_one_day(tmp_path: Path) -> None:

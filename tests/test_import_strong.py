@@ -78,7 +78,7 @@ def test_comma_export_lists_each_other_exercise_once_with_its_sets_and_the_rest_
     assert records["Bench Press (Barbell) (27 sets in 4 workouts)"] == NOT_A_STRETCH
     # Cable Twist: 5 + 3 + 3 + 2 sets; the name has "twist" but is no catalog twist.
     assert records["Cable Twist (13 sets in 4 workouts)"] == NOT_A_STRETCH
-    assert records["Roll (1 sets in 1 workouts)"] == NOT_A_STRETCH
+    assert records["Roll (1 set in 1 workout)"] == NOT_A_STRETCH
     # grep -c "Rest Timer" aj_strong_data.csv
     assert records["Rest Timer (36 rows)"] == "rest between sets, not sets"
 
@@ -234,7 +234,7 @@ def test_russian_twist_is_not_a_twist_stretch(tmp_path: Path) -> None:
             '2024-05-01 07:00:00,"Core",10m,"Supine Twist",1,0,0,0,30,,,']
     result = import_strong(write(tmp_path, comma12(*rows)))
     assert result.log["stretch"].tolist() == ["Supine Twist"]
-    assert result.skipped["record"].tolist() == ["Russian Twist (1 sets in 1 workouts)"]
+    assert result.skipped["record"].tolist() == ["Russian Twist (1 set in 1 workout)"]
 
 
 def test_unreadable_rows_are_skipped_with_their_line(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def import_hevy(
     >>> result.log["notes"].iloc[1]
     '1 set(s) over 600 s: 900 s (15.0 min); hold_s left empty'
     >>> result.skipped["record"].tolist()
-    ['Russian Twist (1 sets in 1 workouts)']
+    ['Russian Twist (1 set in 1 workout)']
     """
     export = read_csv_export(src, "Hevy")
     missing = missing_columns(export, REQUIRED)

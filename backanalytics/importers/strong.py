@@ -122,7 +122,7 @@ def import_strong(
     0 2024-03-10  07:05:00       Cat-Cow     NaN    16
     1 2024-03-10  07:05:00  Child's Pose    35.0     2
     >>> result.skipped[["record", "reason"]].values.tolist()[0]
-    ['Bench Press (Barbell) (1 sets in 1 workouts)', 'not a stretch (include it with --map)']
+    ['Bench Press (Barbell) (1 set in 1 workout)', 'not a stretch (include it with --map)']
     """
     export = read_csv_export(src, "Strong")
     roles = [COLUMN_ROLES.get(header_key(h)) for h in export.header]

@@ -123,10 +123,11 @@ class WorkoutImportResult(ImportResult):
         """Rows imported, workouts and exercises read, what was skipped."""
         c = self.counts
         layout = f" ({self.layout})" if self.layout else ""
-        return (f"imported {len(self.log)} rows from {c['workouts']} {self.app} workouts{layout}: "
-                f"{c['stretch_exercises']} stretching exercises; skipped {c['other_exercises']} "
-                f"other exercises ({c['other_sets']} sets), {c['rest']} rest-timer rows and "
-                f"{c['bad']} unreadable rows")
+        rest = f", {_count(c['rest'], 'rest-timer row')}" if c["rest"] else ""
+        return (f"imported {_count(len(self.log), 'row')} from {_count(c['workouts'], self.app + ' workout')}"
+                f"{layout}: {_count(c['stretch_exercises'], 'stretching exercise')}; skipped "
+                f"{_count(c['other_exercises'], 'other exercise')} ({_count(c['other_sets'], 'set')}){rest} and "
+                f"{_count(c['bad'], 'unreadable row')}")
 
 
 def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app: str, layout: str,
@@ -164,7 +165,7 @@ def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app
     >>> result.log[["stretch", "hold_s", "reps"]].values.tolist()
     [["Child's Pose", 35.0, 2]]
     >>> result.skipped["record"].tolist()
-    ['Plank (1 sets in 1 workouts)', 'Rest Timer (1 rows)']
+    ['Plank (1 set in 1 workout)', 'Rest Timer (1 rows)']
     """
     lookup = mapping_lookup(mapping)
     groups: dict[tuple[str, str], list[WorkoutSet]] = {}
@@ -197,7 +198,7 @@ def workout_result(sets: list[WorkoutSet], skipped: list[dict[str, str]], *, app
     counts["other_exercises"] = len(others)
     counts["other_sets"] = sum(t["sets"] for _, t in others.values())
     for name, tally in sorted(others.values(), key=lambda item: item[0].casefold()):
-        record = f"{name} ({tally['sets']} sets in {tally['workouts']} workouts)"
+        record = f"{name} ({_count(tally['sets'], 'set')} in {_count(tally['workouts'], 'workout')})"
         skipped.append({"source": source, "record": record,
                         "reason": EXCLUDED if tally["excluded"] else NOT_A_STRETCH})
     if counts["rest"]:
@@ -241,6 +242,11 @@ def _row(group: list[WorkoutSet], done: list[WorkoutSet], stretch: str, client_i
         col.PLANNED_REST: False,
         ORIGIN: (first.where[0], f"{first.where[1]} {first.exercise.strip()}".strip()),
     }
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 set', '3 sets'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def skipped_frame(records: list[dict[str, str]]) -> pd.DataFrame:
