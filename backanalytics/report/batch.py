@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from backanalytics import columns as C
 from backanalytics.metrics.periods import resolve_as_of
-from backanalytics.report.anonymize import anonymize_log, pseudonym
+from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
 from backanalytics.report.html import render_caseload_html, render_client_html
@@ -189,8 +189,9 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     prescription, as_of, phase_date
         Passed to :func:`backanalytics.report.content.compute_metrics`.
     secret
-        Anonymise: client ids become HMAC-SHA256 pseudonyms keyed with this secret and notes are
-        dropped; the source file name is not shown. The mapping is not written anywhere.
+        Anonymise: client ids become HMAC-SHA256 pseudonyms keyed with this secret (in the log and
+        in a prescription table), notes are dropped and stretch names not in the catalog become
+        ``other stretch N``; the source file name is not shown. The mapping is not written anywhere.
     source
         The input file name shown in report headers (ignored when anonymising).
     generated
@@ -215,6 +216,8 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     # up to the last date anyone logged, not up to their own last entry).
     as_of = resolve_as_of(log, as_of)
     if secret is not None:
+        # The prescription is keyed by client id and names stretches: key it like the log.
+        prescription = anonymize_prescription(prescription, log, secret)
         log = anonymize_log(log, secret)
         clients = None if clients is None else [pseudonym(c, secret) for c in clients]
         source = None
