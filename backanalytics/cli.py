@@ -371,6 +371,23 @@ def parse_exports(value: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def name_patterns(paths: list[Path]) -> str:
+    """The files' names in short: per extension, the one name or ``<common start>*<extension>``.
+
+    Examples
+    --------
+    >>> name_patterns([Path("metrics_clients.csv"), Path("metrics_flags.csv"), Path("metrics.xlsx")])
+    'metrics_*.csv, metrics.xlsx'
+    >>> name_patterns([Path("client_anna.html"), Path("client_ben.html")])
+    'client_*.html'
+    """
+    by_suffix: dict[str, list[str]] = {}
+    for path in paths:
+        by_suffix.setdefault(path.suffix, []).append(path.name)
+    return ", ".join(names[0] if len(set(names)) == 1 else os.path.commonprefix(names) + "*" + suffix  # noqa: RUF071
+                     for suffix, names in sorted(by_suffix.items()))
+
+
 @app.command("report")
 def report_cmd(
     file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
@@ -413,6 +430,7 @@ def report_cmd(
     """
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
     from backanalytics.report.batch import build_reports
+    from backanalytics.report.lock import FolderBusyError
     from backanalytics.report.pdf import PdfUnavailableError
 
     if (client is None) == (not all_clients):
@@ -447,7 +465,7 @@ def report_cmd(
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
                                phase_date=phase_date, secret=key, source=file.name, jobs=jobs)
-    except PdfUnavailableError as exc:
+    except (PdfUnavailableError, FolderBusyError) as exc:
         raise fail(str(exc)) from None
     except (ValueError, KeyError) as exc:
         raise fail(str(exc).strip("'\"")) from None
@@ -456,8 +474,7 @@ def report_cmd(
     for label, paths in [("caseload report", result.caseload), ("client reports", result.clients),
                          ("metric tables", result.exports)]:
         if len(paths) > 6:
-            kinds = ", ".join(f"client_*{suffix}" for suffix in sorted({p.suffix for p in paths}))
-            typer.echo(f"{label}: {len(paths)} files in {out} ({kinds})")
+            typer.echo(f"{label}: {len(paths)} files in {out} ({name_patterns(paths)})")
         elif paths:
             typer.echo(f"{label}: {', '.join(str(out / p.name) for p in paths)}")
     typer.echo(f"reports written to {out.resolve()}")

@@ -32,6 +32,7 @@ from backanalytics.report.anonymize import anonymize_log, anonymize_prescription
 from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
 from backanalytics.report.html import render_caseload_html, render_client_html
+from backanalytics.report.lock import folder_lock
 from backanalytics.report.pdf import write_pdf
 from backanalytics.report.safety import atomic_path, inside, safe_filename
 
@@ -204,6 +205,11 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     Returns
     -------
     ReportResult
+
+    Raises
+    ------
+    backanalytics.report.lock.FolderBusyError
+        Another run is writing into ``out_dir`` (nothing was written).
     """
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -223,16 +229,17 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         source = None
     if clients is not None:
         log = log[log[C.CLIENT_ID].isin(clients)]
-    metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
-    generated = generated or datetime.now()
     out_dir = Path(out_dir)
-    result = ReportResult()
-    result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
-                                          generated=generated, prescription=prescription, progress=progress,
-                                          jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs)
-    if caseload if caseload is not None else clients is None:
-        result.caseload = write_caseload_report(metrics, out_dir, formats, source=source, generated=generated,
-                                                prescription=prescription, link_clients="html" in formats)
-    if exports:
-        result.exports = write_exports(metrics, out_dir, tuple(exports))
+    with folder_lock(out_dir):  # one run per folder: another run's files would mix with ours
+        metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
+        generated = generated or datetime.now()
+        result = ReportResult()
+        result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
+                                              generated=generated, prescription=prescription, progress=progress,
+                                              jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs)
+        if caseload if caseload is not None else clients is None:
+            result.caseload = write_caseload_report(metrics, out_dir, formats, source=source, generated=generated,
+                                                    prescription=prescription, link_clients="html" in formats)
+        if exports:
+            result.exports = write_exports(metrics, out_dir, tuple(exports))
     return result
