@@ -132,22 +132,29 @@ def sample_cmd(
 
     Example: backanalytics sample data/sample_logs.csv --clients 9 --days 98
     """
+    from backanalytics.report.safety import atomic_path
     from backanalytics.sample import write_sample
 
     if clients < 1 or days < 1:
         raise fail("--clients and --days must be at least 1")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    log = write_sample(str(out), n_clients=clients, days=days, seed=seed, end=end)
+    with atomic_path(out) as tmp:  # never a half-written sample (Ctrl-C, full disk)
+        log = write_sample(str(tmp), n_clients=clients, days=days, seed=seed, end=end)
     typer.echo(f"wrote {len(log)} rows for {log[C.CLIENT_ID].nunique()} clients to {out}")
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper
-    """Entry point that never shows a traceback for expected failures."""
+    """Entry point that never shows a traceback for expected failures; Ctrl-C is one line, exit 130."""
+    from backanalytics import interrupt
+
     try:
+        interrupt.install()
         app()
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        interrupt.exit_interrupted()
+    except SystemExit as exc:  # typer turns Ctrl-C into Exit(130); a swallowed one is only recorded
+        if interrupt.requested() or exc.code == interrupt.EXIT_CODE:
+            interrupt.exit_interrupted()
+        raise
     except Exception as exc:  # a bug, not a bad input: still one line, the traceback on request
         if os.environ.get("BACKANALYTICS_DEBUG"):
             raise

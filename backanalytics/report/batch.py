@@ -27,6 +27,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from backanalytics import columns as C
+from backanalytics.interrupt import sigint_deferred, stop_pool_on_interrupt
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
@@ -142,8 +143,11 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
             # spawn, not fork: a forked child could inherit a lock held by another thread.
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(min(jobs, len(chosen)), mp_context=ctx, initializer=_init_worker,
-                                     initargs=(metrics, out_dir, tuple(formats), options)) as pool:
-                for written in pool.map(_worker_client, chosen):
+                                     initargs=(metrics, out_dir, tuple(formats), options)) as pool, \
+                    stop_pool_on_interrupt(pool):
+                with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
+                    done = pool.map(_worker_client, chosen)
+                for written in done:
                     paths += written
                     bar.update()
     return paths

@@ -1,0 +1,192 @@
+"""Runs of the command as processes: one run per output folder (a lock a crash does not leave stuck),
+Ctrl-C at any moment (one line, exit 130, nothing half-written), and what the command says it wrote."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backanalytics import columns as C
+from backanalytics.cli import app
+from backanalytics.report import html
+from backanalytics.report.figures import EmbeddedFigure
+from backanalytics.report.lock import LOCK_NAME, FolderBusyError, folder_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = Path(sys.executable).with_name("backanalytics")
+INTERRUPTED = "interrupted; nothing half-written was left"
+TINY_PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4"
+            "AAAAAElFTkSuQmCC")
+needs_proc = pytest.mark.skipif(not Path("/proc/self/maps").exists() or not COMMAND.exists(),
+                                reason="needs Linux /proc and the installed backanalytics command")
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "BACKANALYTICS_DEBUG": ""}
+
+
+@pytest.fixture
+def small_csv(sample_log, tmp_path) -> Path:
+    log = sample_log[sample_log[C.CLIENT_ID].isin(["anna", "grace", "hugo"])]
+    path = tmp_path / "log.csv"
+    log.assign(**{C.DATE: log[C.DATE].dt.strftime("%Y-%m-%d")}).to_csv(path, index=False)
+    return path
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """The installed command in a session of its own (so a signal can go to its whole group, as Ctrl-C does)."""
+    return subprocess.Popen([str(COMMAND), *args], cwd=cwd, env=env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> None:
+    """Poll until ``condition`` holds; fail if the process ends first (no time limit of our own)."""
+    while not condition():
+        assert proc.poll() is None, f"the run ended before the moment came: {proc.communicate()}"
+        time.sleep(0.02)
+
+
+def written(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+# -- one run per output folder --------------------------------------------------------------------
+
+
+def test_a_second_lock_on_a_held_folder_is_refused(tmp_path):
+    with folder_lock(tmp_path / "out"):
+        with pytest.raises(FolderBusyError, match=rf"process {os.getpid()}\).*choose another output folder"):
+            with folder_lock(tmp_path / "out"):
+                pass
+    with folder_lock(tmp_path / "out"):  # released at the end of the first run
+        pass
+    assert written(tmp_path / "out") == set()
+
+
+@pytest.mark.slow
+@needs_proc
+def test_a_second_report_into_the_same_folder_refuses_while_the_first_runs(small_csv, tmp_path):
+    args = ["report", str(small_csv), "--all", "--format", "html", "--export", "csv", "--jobs", "1", "--out", "same"]
+    first = start(args, tmp_path)
+    out = tmp_path / "same"
+    wait_for(first, lambda: (out / LOCK_NAME).exists())
+    os.kill(first.pid, signal.SIGSTOP)  # hold the first run still while it holds the folder
+    try:
+        second = subprocess.run([str(COMMAND), *args], cwd=tmp_path, env=env(), capture_output=True, text=True,
+                                timeout=600)
+        before = written(out)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert second.returncode == 2, second
+    errors = second.stderr.strip().splitlines()
+    assert errors[-1] == (f"error: same is being written by another run (process {first.pid}): wait for it to "
+                          "finish or choose another output folder (nothing was written)")
+    assert "Traceback" not in second.stderr
+    assert first.wait(timeout=600) == 0, first.communicate()
+    assert before <= written(out) and not any(n.endswith(".part") for n in written(out))
+    assert {"caseload.html", "client_anna.html", "metrics_clients.csv"} <= written(out)
+    assert LOCK_NAME not in written(out)
+
+
+@pytest.mark.slow
+@needs_proc
+def test_a_run_killed_while_holding_the_folder_does_not_leave_it_locked(small_csv, tmp_path):
+    args = ["report", str(small_csv), "--all", "--format", "html", "--export", "none", "--jobs", "1", "--out", "o"]
+    first = start(args, tmp_path)
+    wait_for(first, lambda: (tmp_path / "o" / LOCK_NAME).exists())
+    os.killpg(first.pid, signal.SIGKILL)  # a crash: no clean-up runs, the lock file stays behind
+    first.wait(timeout=600)
+    assert (tmp_path / "o" / LOCK_NAME).exists()
+    again = subprocess.run([str(COMMAND), *args], cwd=tmp_path, env=env(), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert {"caseload.html", "client_hugo.html"} <= written(tmp_path / "o")
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+
+def importing_pandas(proc: subprocess.Popen[str]) -> Callable[[], bool]:
+    """The command has started: the package is importing pandas (its own modules come after)."""
+    def check() -> bool:
+        try:
+            return "pandas/_libs" in Path(f"/proc/{proc.pid}/maps").read_text()
+        except OSError:
+            return False
+    return check
+
+
+def has_workers(proc: subprocess.Popen[str]) -> Callable[[], bool]:
+    """Worker processes are being started."""
+    def check() -> bool:
+        tasks = Path(f"/proc/{proc.pid}/task")
+        try:
+            return any((t / "children").read_text().strip() for t in tasks.iterdir())
+        except OSError:
+            return False
+    return check
+
+
+def file_exists(path: Path) -> Callable[[subprocess.Popen[str]], Callable[[], bool]]:
+    return lambda proc: path.exists
+
+
+@pytest.mark.slow
+@needs_proc
+@pytest.mark.parametrize("moment", ["importing", "workers starting", "first client written", "caseload written"])
+def test_ctrl_c_at_any_moment_prints_one_line_exits_130_and_leaves_nothing_half_written(small_csv, tmp_path, moment):
+    out = tmp_path / "reports"
+    when = {"importing": importing_pandas, "workers starting": has_workers,
+            "first client written": file_exists(out / "client_anna.html"),
+            "caseload written": file_exists(out / "caseload.html")}[moment]
+    proc = start(["report", str(small_csv), "--all", "--format", "both", "--jobs", "2", "--out", "reports"], tmp_path)
+    wait_for(proc, when(proc))
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: to the command and its workers
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == INTERRUPTED
+    assert stderr.count("interrupted") == 1 and "Traceback" not in stderr and "Exception ignored" not in stderr
+    left = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [p.name for p in left if p.name.endswith(".part") or p.name == LOCK_NAME]
+    for path in left:  # whatever was written is whole
+        if path.suffix == ".html":
+            assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path.name
+        if path.suffix == ".pdf":
+            assert b"%%EOF" in path.read_bytes()[-32:], path.name
+    assert "metrics.xlsx" not in written(out)  # the run stopped: it did not go on to the end
+
+
+@pytest.mark.slow
+@needs_proc
+def test_ctrl_c_while_validate_starts_prints_one_line(tmp_path):
+    proc = start(["validate", str(ROOT / "data" / "sample_logs.csv"), "--valid", "dataset"], tmp_path)
+    wait_for(proc, importing_pandas(proc))
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=600)
+    assert (proc.returncode, stderr.strip()) == (130, INTERRUPTED)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- what the command says it wrote ---------------------------------------------------------------
+
+
+def test_report_names_the_files_it_wrote_by_their_own_pattern(sample_path, tmp_path, monkeypatch):
+    stub = EmbeddedFigure(key="progress", title="stub", caption="stub", src=TINY_PNG, alt="stub")
+    monkeypatch.setattr(html, "client_figures", lambda *a, **k: [stub])
+    monkeypatch.setattr(html, "caseload_figures", lambda *a, **k: [stub])
+    out = tmp_path / "r"
+    result = CliRunner().invoke(app, ["report", str(sample_path), "--all", "--format", "html", "--export", "all",
+                                      "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"client reports: 9 files in {out} (client_*.html)" in result.output
+    # 5 tables as CSV and Parquet, and one workbook
+    assert f"metric tables: 11 files in {out} (metrics_*.csv, metrics_*.parquet, metrics.xlsx)" in result.output
+    assert len(list(out.glob("metrics_*.csv"))) == 5 and len(list(out.glob("metrics_*.parquet"))) == 5
