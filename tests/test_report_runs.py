@@ -89,9 +89,9 @@ def test_a_second_report_into_the_same_folder_refuses_while_the_first_runs(small
     errors = second.stderr.strip().splitlines()
     assert errors[-1] == (f"error: same is being written by another run (process {first.pid}): wait for it to "
                           "finish or choose another output folder (nothing was written)")
-    assert "Traceback" not in second.stderr
+    assert "Traceback" not in second.stderr and "written" not in second.stdout
     assert first.wait(timeout=600) == 0, first.communicate()
-    assert before <= written(out) and not any(n.endswith(".part") for n in written(out))
+    assert before - {LOCK_NAME} <= written(out) and not any(n.endswith(".part") for n in written(out))
     assert {"caseload.html", "client_anna.html", "metrics_clients.csv"} <= written(out)
     assert LOCK_NAME not in written(out)
 
@@ -190,3 +190,44 @@ def test_report_names_the_files_it_wrote_by_their_own_pattern(sample_path, tmp_p
     # 5 tables as CSV and Parquet, and one workbook
     assert f"metric tables: 11 files in {out} (metrics_*.csv, metrics_*.parquet, metrics.xlsx)" in result.output
     assert len(list(out.glob("metrics_*.csv"))) == 5 and len(list(out.glob("metrics_*.parquet"))) == 5
+
+
+# -- the other commands' folders: validate --valid DIR ---------------------------------------------
+
+
+def test_an_interrupted_dataset_write_leaves_no_half_dataset(sample_log, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from backanalytics import scale
+
+    calls = []
+
+    def write_then_interrupt(table, where, **kwargs):
+        calls.append(where)
+        if len(calls) == 2:  # Ctrl-C while the second bucket is being written
+            raise KeyboardInterrupt
+        pq.write_table(table, where, **kwargs)
+
+    monkeypatch.setattr(scale.pq, "write_table", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        scale.write_partitioned(sample_log, tmp_path / "dataset", buckets=4)
+    assert list(tmp_path.iterdir()) == []  # neither the dataset nor its temporary folder
+
+
+def test_of_two_dataset_writes_into_one_folder_the_second_finds_it_taken(sample_log, tmp_path, monkeypatch):
+    from backanalytics import scale
+
+    root = tmp_path / "dataset"
+    real = scale._write_buckets
+    other = sample_log[sample_log[C.CLIENT_ID] == "anna"]
+
+    def meanwhile_another_run_finishes(log, where, buckets):
+        real(log, where, buckets)
+        monkeypatch.setattr(scale, "_write_buckets", real)
+        scale.write_partitioned(other, root, buckets=2)  # both runs found the folder empty
+
+    monkeypatch.setattr(scale, "_write_buckets", meanwhile_another_run_finishes)
+    with pytest.raises(FileExistsError, match="another run wrote it meanwhile"):
+        scale.write_partitioned(sample_log, root, buckets=4)
+    assert scale.read_partitioned(root).equals(other.reset_index(drop=True))  # the first dataset, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset"]
