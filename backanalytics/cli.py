@@ -35,6 +35,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def hold_outputs(ctx: typer.Context, *paths: Path | None) -> None:
+    """Hold the command's output files until it ends (one run per output); exit 2 if another run has them."""
+    from backanalytics.report.lock import FolderBusyError, outputs_lock
+
+    try:
+        ctx.with_resource(outputs_lock(*paths))
+    except FolderBusyError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write to {Path(exc.filename or '.').parent}: {exc.strerror or exc}") from None
+
+
 def read_or_exit(path: Path) -> ValidationReport:
     """Validate a file, turning an unusable input into exit code 2 with one line."""
     try:
@@ -47,6 +59,7 @@ def read_or_exit(path: Path) -> ValidationReport:
 
 @app.command("validate")
 def validate_cmd(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
     rejected: Annotated[Path | None, typer.Option(
         "--rejected", help="Write the rejected rows, with their problems, to this CSV.")] = None,
@@ -71,6 +84,7 @@ def validate_cmd(
         for other, taken in [("the input", file), *outputs[:i]]:
             if path.resolve() == taken.resolve():
                 raise fail(f"{name} {path} is also {other}: write it somewhere else (nothing was written)")
+    hold_outputs(ctx, rejected, valid)
     report = read_or_exit(file)
     max_lines = max(max_lines, 0)
     typer.echo(report.summary())
@@ -293,6 +307,7 @@ def write_log_csv(table: pd.DataFrame, out: Path) -> None:
 
 @app.command("import")
 def import_cmd(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="loop, apple-health or fhir.")],
     src: Annotated[Path, typer.Argument(help="The export: a zip, folder, .db, export.xml, JSON/NDJSON.")],
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the canonical log CSV here.")] = None,
@@ -327,6 +342,7 @@ def import_cmd(
     if not src.exists():
         raise fail(f"{src}: no such file or folder")
     habit_map = parse_habit_map(mapping, kind)
+    hold_outputs(ctx, out, skipped)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:

@@ -231,3 +231,35 @@ def test_of_two_dataset_writes_into_one_folder_the_second_finds_it_taken(sample_
         scale.write_partitioned(sample_log, root, buckets=4)
     assert scale.read_partitioned(root).equals(other.reset_index(drop=True))  # the first dataset, whole
     assert [p.name for p in tmp_path.iterdir()] == ["dataset"]
+
+
+# -- the other commands' outputs: validate --valid / --rejected, import -o / --skipped ---------------
+
+
+@pytest.mark.parametrize("held", ["valid.csv", "bad.csv"])
+def test_validate_refuses_outputs_another_run_is_writing(sample_path, tmp_path, held):
+    from backanalytics.report.lock import outputs_lock
+
+    valid, bad = tmp_path / "valid.csv", tmp_path / "bad.csv"
+    with outputs_lock(tmp_path / held):  # another run, as far as the lock can tell (a second open file)
+        result = CliRunner().invoke(app, ["validate", str(sample_path), "--valid", str(valid), "--rejected", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {tmp_path / held} is being written by another run (process {os.getpid()})" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written, no lock left behind
+    again = CliRunner().invoke(app, ["validate", str(sample_path), "--valid", str(valid), "--rejected", str(bad)])
+    assert again.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "valid.csv"]
+
+
+def test_import_refuses_an_output_another_run_is_writing(tmp_path):
+    from backanalytics.report.lock import outputs_lock
+
+    src = tmp_path / "pain.json"
+    src.write_text('{"resourceType": "Observation", "id": "p1", "status": "final", "code": {"coding": [{"system": '
+                   '"http://loinc.org", "code": "72514-3"}]}, "subject": {"reference": "Patient/anna"}, '
+                   '"effectiveDateTime": "2026-11-01", "valueQuantity": {"value": 4}}')
+    out = tmp_path / "out" / "pain.csv"
+    with outputs_lock(out):
+        result = CliRunner().invoke(app, ["import", "fhir", str(src), "-o", str(out)])
+    assert result.exit_code == 2 and "is being written by another run" in result.output, result.output
+    assert not out.exists()
+    assert CliRunner().invoke(app, ["import", "fhir", str(src), "-o", str(out)]).exit_code == 0 and out.exists()

@@ -7,20 +7,21 @@ Windows) on ``.backanalytics.lock`` in the folder for the whole run; a second ru
 with :class:`FolderBusyError`. The operating system releases the lock when the process ends, however
 it ends (crash, ``kill -9``, power loss), so a dead run never leaves the folder locked; the file
 itself is removed when the run ends normally and is harmless when left behind.
+:func:`outputs_lock` does the same for commands that write several named files.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 LOCK_NAME = ".backanalytics.lock"
 
 
 class FolderBusyError(RuntimeError):
-    """Another run is writing into the output folder."""
+    """Another run is writing into the output folder (or the same output file)."""
 
 
 def _try_lock(fd: int) -> bool:
@@ -71,14 +72,44 @@ def folder_lock(folder: Path) -> Iterator[Path]:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOCK_NAME
+    with _hold(folder / LOCK_NAME, folder, "output folder") as path:
+        yield path
+
+
+@contextmanager
+def outputs_lock(*paths: Path | None) -> Iterator[None]:
+    """Hold output files (or dataset folders) for this process: ``.<name>.lock`` beside each.
+
+    For commands that write several files (``validate --valid --rejected``, ``import -o --skipped``):
+    two runs naming the same output would leave one run's file beside the other's. ``None`` entries
+    are skipped; a missing parent folder is created.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "valid.csv"
+    >>> with outputs_lock(out, None):
+    ...     sorted(p.name for p in out.parent.iterdir())
+    ['.valid.csv.lock']
+    """
+    targets = sorted({Path(p).resolve() for p in paths if p is not None})  # one order: no deadlock
+    with ExitStack() as stack:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(_hold(target.parent / f".{target.name}.lock", target, "output"))
+        yield
+
+
+@contextmanager
+def _hold(path: Path, target: Path, kind: str) -> Iterator[Path]:
+    """The lock on ``path`` for the block, or FolderBusyError naming ``target``."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         if not _try_lock(fd):
             os.close(fd)
             raise FolderBusyError(
-                f"{folder} is being written by {_holder(path)}: wait for it to finish or choose another "
-                "output folder (nothing was written)")
+                f"{target} is being written by {_holder(path)}: wait for it to finish or choose another "
+                f"{kind} (nothing was written)")
         # The holder before us may have removed the file between our open and our lock: then we
         # hold a lock on a file nobody else can see, and start again on the current one.
         try:
