@@ -4,6 +4,12 @@ The pipeline, one module each: ``io`` (read files) -> ``schema`` (the contract, 
 ``metrics`` (consistency, outcomes, flags, effect sizes) -> ``plots`` -> ``report``.
 """
 
+# ruff: noqa: E402
+# First: the ``backanalytics`` command handles Ctrl-C from its first import (nothing in other programs).
+from backanalytics import interrupt as _interrupt
+
+_interrupt.install_if_command()
+
 from importlib.metadata import PackageNotFoundError, version
 
 from backanalytics.io import LogReadError, read_table

@@ -35,6 +35,18 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def hold_outputs(ctx: typer.Context, *paths: Path | None) -> None:
+    """Hold the command's output files until it ends (one run per output); exit 2 if another run has them."""
+    from backanalytics.report.lock import FolderBusyError, outputs_lock
+
+    try:
+        ctx.with_resource(outputs_lock(*paths))
+    except FolderBusyError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write to {Path(exc.filename or '.').parent}: {exc.strerror or exc}") from None
+
+
 def read_or_exit(path: Path) -> ValidationReport:
     """Validate a file, turning an unusable input into exit code 2 with one line."""
     try:
@@ -47,6 +59,7 @@ def read_or_exit(path: Path) -> ValidationReport:
 
 @app.command("validate")
 def validate_cmd(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
     rejected: Annotated[Path | None, typer.Option(
         "--rejected", help="Write the rejected rows, with their problems, to this CSV.")] = None,
@@ -71,6 +84,7 @@ def validate_cmd(
         for other, taken in [("the input", file), *outputs[:i]]:
             if path.resolve() == taken.resolve():
                 raise fail(f"{name} {path} is also {other}: write it somewhere else (nothing was written)")
+    hold_outputs(ctx, rejected, valid)
     report = read_or_exit(file)
     max_lines = max(max_lines, 0)
     typer.echo(report.summary())
@@ -132,22 +146,29 @@ def sample_cmd(
 
     Example: backanalytics sample data/sample_logs.csv --clients 9 --days 98
     """
+    from backanalytics.report.safety import atomic_path
     from backanalytics.sample import write_sample
 
     if clients < 1 or days < 1:
         raise fail("--clients and --days must be at least 1")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    log = write_sample(str(out), n_clients=clients, days=days, seed=seed, end=end)
+    with atomic_path(out) as tmp:  # never a half-written sample (Ctrl-C, full disk)
+        log = write_sample(str(tmp), n_clients=clients, days=days, seed=seed, end=end)
     typer.echo(f"wrote {len(log)} rows for {log[C.CLIENT_ID].nunique()} clients to {out}")
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper
-    """Entry point that never shows a traceback for expected failures."""
+    """Entry point that never shows a traceback for expected failures; Ctrl-C is one line, exit 130."""
+    from backanalytics import interrupt
+
     try:
+        interrupt.install()
         app()
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        interrupt.exit_interrupted()
+    except SystemExit as exc:  # typer turns Ctrl-C into Exit(130); a swallowed one is only recorded
+        if interrupt.requested() or exc.code == interrupt.EXIT_CODE:
+            interrupt.exit_interrupted()
+        raise
     except Exception as exc:  # a bug, not a bad input: still one line, the traceback on request
         if os.environ.get("BACKANALYTICS_DEBUG"):
             raise
@@ -288,6 +309,7 @@ def write_log_csv(table: pd.DataFrame, out: Path) -> None:
 
 @app.command("import")
 def import_cmd(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="loop, apple-health, fhir, strong, hevy or bearable.")],
     src: Annotated[Path, typer.Argument(help="The export: a zip, folder, .db, export.xml, JSON/NDJSON, CSV.")],
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Write the canonical log CSV here.")] = None,
@@ -330,6 +352,7 @@ def import_cmd(
     habit_map = parse_habit_map(mapping, kind)
     if symptom and kind != "bearable":
         raise fail("--symptom is only for the Bearable importer")
+    hold_outputs(ctx, out, skipped)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         try:
@@ -382,6 +405,23 @@ def parse_exports(value: str) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def name_patterns(paths: list[Path]) -> str:
+    """The files' names in short: per extension, the one name or ``<common start>*<extension>``.
+
+    Examples
+    --------
+    >>> name_patterns([Path("metrics_clients.csv"), Path("metrics_flags.csv"), Path("metrics.xlsx")])
+    'metrics_*.csv, metrics.xlsx'
+    >>> name_patterns([Path("client_anna.html"), Path("client_ben.html")])
+    'client_*.html'
+    """
+    by_suffix: dict[str, list[str]] = {}
+    for path in paths:
+        by_suffix.setdefault(path.suffix, []).append(path.name)
+    return ", ".join(names[0] if len(set(names)) == 1 else os.path.commonprefix(names) + "*" + suffix  # noqa: RUF071
+                     for suffix, names in sorted(by_suffix.items()))
+
+
 @app.command("report")
 def report_cmd(
     file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
@@ -424,6 +464,7 @@ def report_cmd(
     """
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
     from backanalytics.report.batch import build_reports
+    from backanalytics.report.lock import FolderBusyError
     from backanalytics.report.pdf import PdfUnavailableError
 
     if (client is None) == (not all_clients):
@@ -458,7 +499,7 @@ def report_cmd(
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
                                phase_date=phase_date, secret=key, source=file.name, jobs=jobs)
-    except PdfUnavailableError as exc:
+    except (PdfUnavailableError, FolderBusyError) as exc:
         raise fail(str(exc)) from None
     except (ValueError, KeyError) as exc:
         raise fail(str(exc).strip("'\"")) from None
@@ -467,8 +508,7 @@ def report_cmd(
     for label, paths in [("caseload report", result.caseload), ("client reports", result.clients),
                          ("metric tables", result.exports)]:
         if len(paths) > 6:
-            kinds = ", ".join(f"client_*{suffix}" for suffix in sorted({p.suffix for p in paths}))
-            typer.echo(f"{label}: {len(paths)} files in {out} ({kinds})")
+            typer.echo(f"{label}: {len(paths)} files in {out} ({name_patterns(paths)})")
         elif paths:
             typer.echo(f"{label}: {', '.join(str(out / p.name) for p in paths)}")
     typer.echo(f"reports written to {out.resolve()}")

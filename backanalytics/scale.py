@@ -18,6 +18,9 @@ Dask is optional (``pip install backanalytics[scale]``); the Parquet functions n
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from backanalytics import columns as C
+from backanalytics.interrupt import check as check_interrupt
 
 if TYPE_CHECKING:  # pragma: no cover
     import dask.dataframe as dd
@@ -98,7 +102,29 @@ def write_partitioned(log: pd.DataFrame, path: str | Path, buckets: int = 64) ->
     root = Path(path)
     if root.exists() and any(root.iterdir()):
         raise FileExistsError(f"{root} is not empty; write a dataset into a new folder")
-    root.mkdir(parents=True, exist_ok=True)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    # Written beside its place and renamed into it when complete: an interrupted run leaves no half
+    # dataset, and of two runs writing the same folder the second finds it taken (not a mix of both).
+    tmp = root.parent / f".{root.name}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    tmp.mkdir()
+    try:
+        _write_buckets(log, tmp, buckets)
+        check_interrupt()
+        try:
+            os.rename(tmp, root)  # POSIX replaces an empty folder; a non-empty one refuses
+        except OSError:
+            if not (root.is_dir() and not any(root.iterdir())):
+                raise FileExistsError(f"{root} is not empty (another run wrote it meanwhile); write a "
+                                      "dataset into a new folder") from None
+            root.rmdir()  # Windows does not replace even an empty folder
+            os.rename(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return root
+
+
+def _write_buckets(log: pd.DataFrame, root: Path, buckets: int) -> None:
     (root / BUCKET_COUNT).write_text(str(buckets))
     frame = log.reset_index(drop=True)
     frame[ROW] = np.arange(len(frame), dtype=np.int64)
@@ -113,7 +139,6 @@ def write_partitioned(log: pd.DataFrame, path: str | Path, buckets: int = 64) ->
         folder.mkdir()
         table = pa.Table.from_pandas(frame.iloc[rows], preserve_index=False)
         pq.write_table(table, folder / "part-0.parquet", row_group_size=len(rows))
-    return root
 
 
 def bucket_files(path: str | Path, clients: Sequence[str] | None = None) -> list[Path]:

@@ -365,17 +365,23 @@ def test_anonymized_outputs_contain_no_client_id_or_note(sample_log, tmp_path, f
     log = small_log(sample_log, ids)
     notes = ["lives at 12 Quexley Lane", "call her mobile 0777-123456"]
     log.loc[log.index[:2], C.NOTES] = notes
+    # Unknown stretch names are free text too: one names the client, one holds an ampersand (HTML-escaped).
+    stretches = ["Patricia's own twist", "Zorn & Ox lunge"]
+    log[C.STRETCH] = log[C.STRETCH].astype(object)
+    log.loc[log.index[2:6], C.STRETCH] = stretches * 2
     out = tmp_path / "anon"
     result = build_reports(log, out, formats=("html", "pdf"), exports=("csv", "xlsx"), secret="clinic-secret-1",
                            source="Patricia-Quexley.csv", progress=False)
     assert len(result.files) == 2 + 6 + 6  # caseload x2, 3 clients x2, 5 csv + xlsx
-    secrets = [*ids.values(), *notes, "hamstrings tight"]  # the sample's own notes too
+    secrets = [*ids.values(), *notes, "hamstrings tight", *stretches, "Patricia", "Zorn &amp;"]  # + sample notes
     for path in out.iterdir():
         assert not any(s in path.name for s in secrets)
         for blob in _output_bytes(path):
             for s in secrets:
                 assert s.encode("utf-8") not in blob, (path.name, s)
     assert (out / f"client_{pseudonym('Bartholomew-Ox', 'clinic-secret-1')}.html").exists()
+    dose = pd.read_csv(out / "metrics_dose.csv")
+    assert {"other stretch 1", "other stretch 2"} <= set(dose["stretch"])
 
 
 # -- CLI ------------------------------------------------------------------------------------------------

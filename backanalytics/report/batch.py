@@ -27,11 +27,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from backanalytics import columns as C
+from backanalytics.interrupt import sigint_deferred, stop_pool_on_interrupt
 from backanalytics.metrics.periods import resolve_as_of
-from backanalytics.report.anonymize import anonymize_log, pseudonym
+from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
 from backanalytics.report.html import render_caseload_html, render_client_html
+from backanalytics.report.lock import folder_lock
 from backanalytics.report.pdf import write_pdf
 from backanalytics.report.safety import atomic_path, inside, safe_filename
 
@@ -141,8 +143,11 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
             # spawn, not fork: a forked child could inherit a lock held by another thread.
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(min(jobs, len(chosen)), mp_context=ctx, initializer=_init_worker,
-                                     initargs=(metrics, out_dir, tuple(formats), options)) as pool:
-                for written in pool.map(_worker_client, chosen):
+                                     initargs=(metrics, out_dir, tuple(formats), options)) as pool, \
+                    stop_pool_on_interrupt(pool):
+                with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
+                    done = pool.map(_worker_client, chosen)
+                for written in done:
                     paths += written
                     bar.update()
     return paths
@@ -189,8 +194,9 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     prescription, as_of, phase_date
         Passed to :func:`backanalytics.report.content.compute_metrics`.
     secret
-        Anonymise: client ids become HMAC-SHA256 pseudonyms keyed with this secret and notes are
-        dropped; the source file name is not shown. The mapping is not written anywhere.
+        Anonymise: client ids become HMAC-SHA256 pseudonyms keyed with this secret (in the log and
+        in a prescription table), notes are dropped and stretch names not in the catalog become
+        ``other stretch N``; the source file name is not shown. The mapping is not written anywhere.
     source
         The input file name shown in report headers (ignored when anonymising).
     generated
@@ -203,6 +209,11 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     Returns
     -------
     ReportResult
+
+    Raises
+    ------
+    backanalytics.report.lock.FolderBusyError
+        Another run is writing into ``out_dir`` (nothing was written).
     """
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -215,21 +226,24 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     # up to the last date anyone logged, not up to their own last entry).
     as_of = resolve_as_of(log, as_of)
     if secret is not None:
+        # The prescription is keyed by client id and names stretches: key it like the log.
+        prescription = anonymize_prescription(prescription, log, secret)
         log = anonymize_log(log, secret)
         clients = None if clients is None else [pseudonym(c, secret) for c in clients]
         source = None
     if clients is not None:
         log = log[log[C.CLIENT_ID].isin(clients)]
-    metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
-    generated = generated or datetime.now()
     out_dir = Path(out_dir)
-    result = ReportResult()
-    result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
-                                          generated=generated, prescription=prescription, progress=progress,
-                                          jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs)
-    if caseload if caseload is not None else clients is None:
-        result.caseload = write_caseload_report(metrics, out_dir, formats, source=source, generated=generated,
-                                                prescription=prescription, link_clients="html" in formats)
-    if exports:
-        result.exports = write_exports(metrics, out_dir, tuple(exports))
+    with folder_lock(out_dir):  # one run per folder: another run's files would mix with ours
+        metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
+        generated = generated or datetime.now()
+        result = ReportResult()
+        result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
+                                              generated=generated, prescription=prescription, progress=progress,
+                                              jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs)
+        if caseload if caseload is not None else clients is None:
+            result.caseload = write_caseload_report(metrics, out_dir, formats, source=source, generated=generated,
+                                                    prescription=prescription, link_clients="html" in formats)
+        if exports:
+            result.exports = write_exports(metrics, out_dir, tuple(exports))
     return result

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from backanalytics.interrupt import check as check_interrupt
+from backanalytics.interrupt import sigint_deferred
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -131,15 +134,21 @@ def atomic_path(path: Path) -> Iterator[Path]:
     file is private while it is written (``mkstemp``: mode 0600); before the rename it gets the
     permissions a plain ``open(path, "w")`` would give: those of the file it replaces, or
     ``0666 & ~umask`` for a new one (so a report is as readable as any other file the user writes).
+    A Ctrl-C recorded by :mod:`backanalytics.interrupt` while the block ran, even one swallowed on
+    the way, discards the file instead of renaming it.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        with sigint_deferred():  # a Ctrl-C between creating and naming the file would leave it behind
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.close(fd)
         yield Path(tmp)
+        check_interrupt()  # a Ctrl-C swallowed while writing (e.g. in a __del__) stops here, not after
         os.chmod(tmp, _final_mode(path))
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,0 +1,265 @@
+"""Runs of the command as processes: one run per output folder (a lock a crash does not leave stuck),
+Ctrl-C at any moment (one line, exit 130, nothing half-written), and what the command says it wrote."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backanalytics import columns as C
+from backanalytics.cli import app
+from backanalytics.report import html
+from backanalytics.report.figures import EmbeddedFigure
+from backanalytics.report.lock import LOCK_NAME, FolderBusyError, folder_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = Path(sys.executable).with_name("backanalytics")
+INTERRUPTED = "interrupted; nothing half-written was left"
+TINY_PNG = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4"
+            "AAAAAElFTkSuQmCC")
+needs_proc = pytest.mark.skipif(not Path("/proc/self/maps").exists() or not COMMAND.exists(),
+                                reason="needs Linux /proc and the installed backanalytics command")
+
+
+def env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "BACKANALYTICS_DEBUG": ""}
+
+
+@pytest.fixture
+def small_csv(sample_log, tmp_path) -> Path:
+    log = sample_log[sample_log[C.CLIENT_ID].isin(["anna", "grace", "hugo"])]
+    path = tmp_path / "log.csv"
+    log.assign(**{C.DATE: log[C.DATE].dt.strftime("%Y-%m-%d")}).to_csv(path, index=False)
+    return path
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """The installed command in a session of its own (so a signal can go to its whole group, as Ctrl-C does)."""
+    return subprocess.Popen([str(COMMAND), *args], cwd=cwd, env=env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def wait_for(proc: subprocess.Popen[str], condition: Callable[[], bool]) -> None:
+    """Poll until ``condition`` holds; fail if the process ends first (no time limit of our own)."""
+    while not condition():
+        assert proc.poll() is None, f"the run ended before the moment came: {proc.communicate()}"
+        time.sleep(0.02)
+
+
+def written(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+# -- one run per output folder --------------------------------------------------------------------
+
+
+def test_a_second_lock_on_a_held_folder_is_refused(tmp_path):
+    with folder_lock(tmp_path / "out"):
+        with pytest.raises(FolderBusyError, match=rf"process {os.getpid()}\).*choose another output folder"):
+            with folder_lock(tmp_path / "out"):
+                pass
+    with folder_lock(tmp_path / "out"):  # released at the end of the first run
+        pass
+    assert written(tmp_path / "out") == set()
+
+
+@pytest.mark.slow
+@needs_proc
+def test_a_second_report_into_the_same_folder_refuses_while_the_first_runs(small_csv, tmp_path):
+    args = ["report", str(small_csv), "--all", "--format", "html", "--export", "csv", "--jobs", "1", "--out", "same"]
+    first = start(args, tmp_path)
+    out = tmp_path / "same"
+    wait_for(first, lambda: (out / LOCK_NAME).exists())
+    os.kill(first.pid, signal.SIGSTOP)  # hold the first run still while it holds the folder
+    try:
+        second = subprocess.run([str(COMMAND), *args], cwd=tmp_path, env=env(), capture_output=True, text=True,
+                                timeout=600)
+        before = written(out)
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert second.returncode == 2, second
+    errors = second.stderr.strip().splitlines()
+    assert errors[-1] == (f"error: same is being written by another run (process {first.pid}): wait for it to "
+                          "finish or choose another output folder (nothing was written)")
+    assert "Traceback" not in second.stderr and "written" not in second.stdout
+    assert first.wait(timeout=600) == 0, first.communicate()
+    assert before - {LOCK_NAME} <= written(out) and not any(n.endswith(".part") for n in written(out))
+    assert {"caseload.html", "client_anna.html", "metrics_clients.csv"} <= written(out)
+    assert LOCK_NAME not in written(out)
+
+
+@pytest.mark.slow
+@needs_proc
+def test_a_run_killed_while_holding_the_folder_does_not_leave_it_locked(small_csv, tmp_path):
+    args = ["report", str(small_csv), "--all", "--format", "html", "--export", "none", "--jobs", "1", "--out", "o"]
+    first = start(args, tmp_path)
+    wait_for(first, lambda: (tmp_path / "o" / LOCK_NAME).exists())
+    os.killpg(first.pid, signal.SIGKILL)  # a crash: no clean-up runs, the lock file stays behind
+    first.wait(timeout=600)
+    assert (tmp_path / "o" / LOCK_NAME).exists()
+    again = subprocess.run([str(COMMAND), *args], cwd=tmp_path, env=env(), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert {"caseload.html", "client_hugo.html"} <= written(tmp_path / "o")
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------
+
+
+def importing_pandas(proc: subprocess.Popen[str]) -> Callable[[], bool]:
+    """The command has started: the package is importing pandas (its own modules come after)."""
+    def check() -> bool:
+        try:
+            return "pandas/_libs" in Path(f"/proc/{proc.pid}/maps").read_text()
+        except OSError:
+            return False
+    return check
+
+
+def has_workers(proc: subprocess.Popen[str]) -> Callable[[], bool]:
+    """Worker processes are being started."""
+    def check() -> bool:
+        tasks = Path(f"/proc/{proc.pid}/task")
+        try:
+            return any((t / "children").read_text().strip() for t in tasks.iterdir())
+        except OSError:
+            return False
+    return check
+
+
+def file_exists(path: Path) -> Callable[[subprocess.Popen[str]], Callable[[], bool]]:
+    return lambda proc: path.exists
+
+
+@pytest.mark.slow
+@needs_proc
+@pytest.mark.parametrize("moment", ["importing", "workers starting", "first client written", "caseload written"])
+def test_ctrl_c_at_any_moment_prints_one_line_exits_130_and_leaves_nothing_half_written(small_csv, tmp_path, moment):
+    out = tmp_path / "reports"
+    when = {"importing": importing_pandas, "workers starting": has_workers,
+            "first client written": file_exists(out / "client_anna.html"),
+            "caseload written": file_exists(out / "caseload.html")}[moment]
+    proc = start(["report", str(small_csv), "--all", "--format", "both", "--jobs", "2", "--out", "reports"], tmp_path)
+    wait_for(proc, when(proc))
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: to the command and its workers
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == INTERRUPTED
+    assert stderr.count("interrupted") == 1 and "Traceback" not in stderr and "Exception ignored" not in stderr
+    left = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [p.name for p in left if p.name.endswith(".part") or p.name == LOCK_NAME]
+    for path in left:  # whatever was written is whole
+        if path.suffix == ".html":
+            assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path.name
+        if path.suffix == ".pdf":
+            assert b"%%EOF" in path.read_bytes()[-32:], path.name
+    assert "metrics.xlsx" not in written(out)  # the run stopped: it did not go on to the end
+
+
+@pytest.mark.slow
+@needs_proc
+def test_ctrl_c_while_validate_starts_prints_one_line(tmp_path):
+    proc = start(["validate", str(ROOT / "data" / "sample_logs.csv"), "--valid", "dataset"], tmp_path)
+    wait_for(proc, importing_pandas(proc))
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=600)
+    assert (proc.returncode, stderr.strip()) == (130, INTERRUPTED)
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- what the command says it wrote ---------------------------------------------------------------
+
+
+def test_report_names_the_files_it_wrote_by_their_own_pattern(sample_path, tmp_path, monkeypatch):
+    stub = EmbeddedFigure(key="progress", title="stub", caption="stub", src=TINY_PNG, alt="stub")
+    monkeypatch.setattr(html, "client_figures", lambda *a, **k: [stub])
+    monkeypatch.setattr(html, "caseload_figures", lambda *a, **k: [stub])
+    out = tmp_path / "r"
+    result = CliRunner().invoke(app, ["report", str(sample_path), "--all", "--format", "html", "--export", "all",
+                                      "--jobs", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"client reports: 9 files in {out} (client_*.html)" in result.output
+    # 5 tables as CSV and Parquet, and one workbook
+    assert f"metric tables: 11 files in {out} (metrics_*.csv, metrics_*.parquet, metrics.xlsx)" in result.output
+    assert len(list(out.glob("metrics_*.csv"))) == 5 and len(list(out.glob("metrics_*.parquet"))) == 5
+
+
+# -- the other commands' folders: validate --valid DIR ---------------------------------------------
+
+
+def test_an_interrupted_dataset_write_leaves_no_half_dataset(sample_log, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    from backanalytics import scale
+
+    calls = []
+
+    def write_then_interrupt(table, where, **kwargs):
+        calls.append(where)
+        if len(calls) == 2:  # Ctrl-C while the second bucket is being written
+            raise KeyboardInterrupt
+        pq.write_table(table, where, **kwargs)
+
+    monkeypatch.setattr(scale.pq, "write_table", write_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        scale.write_partitioned(sample_log, tmp_path / "dataset", buckets=4)
+    assert list(tmp_path.iterdir()) == []  # neither the dataset nor its temporary folder
+
+
+def test_of_two_dataset_writes_into_one_folder_the_second_finds_it_taken(sample_log, tmp_path, monkeypatch):
+    from backanalytics import scale
+
+    root = tmp_path / "dataset"
+    real = scale._write_buckets
+    other = sample_log[sample_log[C.CLIENT_ID] == "anna"]
+
+    def meanwhile_another_run_finishes(log, where, buckets):
+        real(log, where, buckets)
+        monkeypatch.setattr(scale, "_write_buckets", real)
+        scale.write_partitioned(other, root, buckets=2)  # both runs found the folder empty
+
+    monkeypatch.setattr(scale, "_write_buckets", meanwhile_another_run_finishes)
+    with pytest.raises(FileExistsError, match="another run wrote it meanwhile"):
+        scale.write_partitioned(sample_log, root, buckets=4)
+    assert scale.read_partitioned(root).equals(other.reset_index(drop=True))  # the first dataset, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset"]
+
+
+# -- the other commands' outputs: validate --valid / --rejected, import -o / --skipped ---------------
+
+
+@pytest.mark.parametrize("held", ["valid.csv", "bad.csv"])
+def test_validate_refuses_outputs_another_run_is_writing(sample_path, tmp_path, held):
+    from backanalytics.report.lock import outputs_lock
+
+    valid, bad = tmp_path / "valid.csv", tmp_path / "bad.csv"
+    with outputs_lock(tmp_path / held):  # another run, as far as the lock can tell (a second open file)
+        result = CliRunner().invoke(app, ["validate", str(sample_path), "--valid", str(valid), "--rejected", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert f"error: {tmp_path / held} is being written by another run (process {os.getpid()})" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written, no lock left behind
+    again = CliRunner().invoke(app, ["validate", str(sample_path), "--valid", str(valid), "--rejected", str(bad)])
+    assert again.exit_code == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "valid.csv"]
+
+
+def test_import_refuses_an_output_another_run_is_writing(tmp_path):
+    from backanalytics.report.lock import outputs_lock
+
+    src = tmp_path / "pain.json"
+    src.write_text('{"resourceType": "Observation", "id": "p1", "status": "final", "code": {"coding": [{"system": '
+                   '"http://loinc.org", "code": "72514-3"}]}, "subject": {"reference": "Patient/anna"}, '
+                   '"effectiveDateTime": "2026-11-01", "valueQuantity": {"value": 4}}')
+    out = tmp_path / "out" / "pain.csv"
+    with outputs_lock(out):
+        result = CliRunner().invoke(app, ["import", "fhir", str(src), "-o", str(out)])
+    assert result.exit_code == 2 and "is being written by another run" in result.output, result.output
+    assert not out.exists()
+    assert CliRunner().invoke(app, ["import", "fhir", str(src), "-o", str(out)]).exit_code == 0 and out.exists()
