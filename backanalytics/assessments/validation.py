@@ -17,8 +17,18 @@ import pandera.pandas as pa
 
 from backanalytics import columns as C
 from backanalytics.assessments.headers import (
-    ACTIVITIES, INSTRUMENT, ITEMS_ANSWERED, SCORE, SCORE_COLUMNS, Headers, activity_column, item_column,
-    log_totals, match_headers, merged)
+    ACTIVITIES,
+    INSTRUMENT,
+    ITEMS_ANSWERED,
+    SCORE,
+    SCORE_COLUMNS,
+    Headers,
+    activity_column,
+    item_column,
+    log_totals,
+    match_headers,
+    merged,
+)
 from backanalytics.assessments.scoring import score_items
 from backanalytics.instruments import INSTRUMENTS, MAX_ITEMS, instrument_name
 from backanalytics.io import LogReadError, read_table_with_warnings
@@ -173,7 +183,9 @@ def _parse(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame],
     _add(problems, bad_date, C.DATE, date_cells, "date is not a date (write YYYY-MM-DD)")
     inst_cells = _cells(raw, headers, INSTRUMENT, problems)
     inst_text, has_inst = present_text(inst_cells)
-    instrument = inst_text.map(instrument_name, na_action="ignore").where(has_inst)
+    codes, uniques = pd.factorize(inst_text.astype(object).where(has_inst, None))
+    found = np.array([instrument_name(u) for u in uniques] + [None], dtype=object)  # code -1: empty
+    instrument = pd.Series(found[codes], dtype=object)
     _add(problems, ~has_inst, INSTRUMENT, inst_cells, "instrument is required (ODI, RMDQ or PSFS)")
     _add(problems, has_inst & instrument.isna(), INSTRUMENT, inst_cells, "unknown instrument: use ODI, RMDQ or PSFS")
     names = instrument.fillna("").to_numpy(dtype=object)
@@ -184,6 +196,10 @@ def _parse(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame],
             items[:, k - 1] = _item(cells, k, names, problems)
     score, answered, reason = score_items(names, items)
     has_items = answered > 0
+    item_bad = np.zeros(n, dtype=bool)  # a row with a bad answer is not scored again, nor compared
+    for part in problems:
+        if part["column"].iloc[0].startswith("item_"):
+            item_bad[part["row"].to_numpy(dtype=np.intp)] = True
     score_cells = _cells(raw, headers, SCORE, problems)
     written = pd.Series(np.nan, index=range(n))
     if score_cells is not None:
@@ -193,9 +209,9 @@ def _parse(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame],
     no_score = np.ones(n, dtype=bool) if score_cells is None else ~present_text(score_cells)[1].to_numpy()
     _add(problems, known & ~has_items & no_score, SCORE, score_cells,
          "a questionnaire needs its item answers or a score")
-    _add(problems, known & (reason != ""), "items", None, reason)
+    _add(problems, known & (reason != "") & ~item_bad, "items", None, reason)
     tolerance = np.array([INSTRUMENTS[i].score_tolerance if i in INSTRUMENTS else 0.0 for i in names])
-    both = has_items & ~np.isnan(score) & written.notna().to_numpy()
+    both = has_items & ~item_bad & ~np.isnan(score) & written.notna().to_numpy()
     disagree = both & (np.abs(written.to_numpy() - score) > tolerance + 1e-9)
     _add(problems, disagree, SCORE, score_cells,
          np.array([f"score disagrees with its items (they give {s:.1f})" for s in score], dtype=object))

@@ -75,7 +75,7 @@ def assessment_outcomes(scores: pd.DataFrame, as_of: object | None = None,
         return _empty()
     day = pd.Timestamp(as_of).normalize() if as_of is not None else pd.Timestamp(scores[C.DATE].max()).normalize()
     kept = scores.loc[scores[C.DATE] <= day, [C.CLIENT_ID, C.DATE, INSTRUMENT, SCORE]]
-    kept = kept[kept[SCORE].notna() & kept[INSTRUMENT].isin(list(INSTRUMENTS))]
+    kept = kept[kept[SCORE].notna() & kept[INSTRUMENT].isin(list(INSTRUMENTS))].astype({C.DATE: "datetime64[ns]"})
     if kept.empty:
         return _empty()
     keys = [C.CLIENT_ID, INSTRUMENT]
@@ -87,6 +87,7 @@ def assessment_outcomes(scores: pd.DataFrame, as_of: object | None = None,
         "days": grouped[SCORE].size()})
     out["n_assessments"] = kept.groupby(keys, observed=True).size().reindex(out.index).astype("int64")
     out = out.reset_index()
+    out[[C.CLIENT_ID, INSTRUMENT]] = out[[C.CLIENT_ID, INSTRUMENT]].astype("str")  # whatever the input gave
     out["_order"] = out[INSTRUMENT].map({n: i for i, n in enumerate(INSTRUMENTS)})
     out = out.sort_values([C.CLIENT_ID, "_order"], kind="stable").reset_index(drop=True)
     out["change"] = out["latest"] - out["baseline"]
@@ -127,5 +128,10 @@ def _judge(out: pd.DataFrame, t: Mapping[str, float]) -> None:
     out["recovered"] = flag(recovered, is_rmdq)
 
 
+_DTYPES = {C.CLIENT_ID: "str", INSTRUMENT: "str", "baseline_date": "datetime64[ns]", "latest_date": "datetime64[ns]",
+           "improved": "boolean", "mcid_reached": "boolean", "mdc_reached": "boolean", "band": object,
+           "recovered": "boolean", "n_assessments": "int64", "days_between": "int64"}
+
+
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in OUTCOME_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, float)) for c in OUTCOME_COLUMNS})
