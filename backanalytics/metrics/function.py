@@ -135,3 +135,51 @@ _DTYPES = {C.CLIENT_ID: "str", INSTRUMENT: "str", "baseline_date": "datetime64[n
 
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=_DTYPES.get(c, float)) for c in OUTCOME_COLUMNS})
+
+
+def function_wide(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per client: ``<inst>_baseline``, ``_latest``, ``_change``, ``_mcid_reached`` per instrument.
+
+    Only instruments that some client has appear; the index is ``client_id``.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"client_id": ["a", "a"], "date": pd.to_datetime(["2026-01-05", "2026-03-02"]),
+    ...                        "instrument": "RMDQ", "score": [12.0, 6.0]})
+    >>> function_wide(assessment_outcomes(scores)).loc["a"].to_dict()
+    {'rmdq_baseline': 12.0, 'rmdq_latest': 6.0, 'rmdq_change': -6.0, 'rmdq_mcid_reached': True}
+    """
+    parts = []
+    for name in INSTRUMENTS:
+        rows = outcomes[outcomes[INSTRUMENT] == name].set_index(C.CLIENT_ID)
+        if rows.empty:
+            continue
+        cols = ["baseline", "latest", "change", "mcid_reached"]
+        parts.append(rows[cols].rename(columns={c: f"{name.lower()}_{c}" for c in cols}))
+    if not parts:
+        return pd.DataFrame(index=pd.Index([], name=C.CLIENT_ID, dtype="str"))
+    return pd.concat(parts, axis=1).rename_axis(C.CLIENT_ID)
+
+
+def mcid_report_card(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Per instrument: of the clients re-assessed (two or more days with a score), how many reached the MCID.
+
+    Returns ``instrument, reassessed, mcid_reached, share`` (share NaN when nobody was re-assessed),
+    one row per instrument in the catalog order, the "% of MCIDs met" line of a clinic's report card.
+
+    Examples
+    --------
+    >>> scores = pd.DataFrame({"client_id": ["a", "a", "b", "b", "c"], "instrument": "ODI",
+    ...     "date": pd.to_datetime(["2026-01-05", "2026-03-02"] * 2 + ["2026-01-05"]),
+    ...     "score": [40.0, 24, 40, 36, 50]})
+    >>> mcid_report_card(assessment_outcomes(scores)).iloc[0].to_dict()
+    {'instrument': 'ODI', 'reassessed': 2, 'mcid_reached': 1, 'share': 0.5}
+    """
+    rows = []
+    for name in INSTRUMENTS:
+        part = outcomes[outcomes[INSTRUMENT] == name]
+        judged = part["mcid_reached"].dropna()
+        reached = int(judged.astype(bool).sum())
+        rows.append({INSTRUMENT: name, "reassessed": len(judged), "mcid_reached": reached,
+                     "share": reached / len(judged) if len(judged) else np.nan})
+    return pd.DataFrame(rows)
