@@ -45,6 +45,28 @@ def read_or_exit(path: Path) -> ValidationReport:
         raise fail(f"{path}: cannot be read ({exc})") from None
 
 
+def read_assessments_or_exit(path: Path | None) -> pd.DataFrame | None:
+    """The scores table of ``--assessments`` (None without it); its rejected rows listed on stderr."""
+    if path is None:
+        return None
+    from backanalytics.assessments import validate_assessments
+
+    try:
+        found = validate_assessments(path)
+    except LogReadError as exc:
+        raise fail(str(exc)) from None
+    except (OSError, MemoryError) as exc:
+        raise fail(f"{path}: cannot be read ({exc})") from None
+    typer.echo(found.summary(), err=True)
+    for row in found.failures.itertuples(index=False):
+        typer.echo(describe_failure(row), err=True)
+    return found.valid
+
+
+ASSESSMENTS_HELP = ("Questionnaires (ODI, RMDQ, PSFS): a table with client_id, date, instrument and the item "
+                    "answers or a score, or a log with odi / rmdq / psfs columns.")
+
+
 @app.command("validate")
 def validate_cmd(
     file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
@@ -139,6 +161,10 @@ def sample_cmd(
     out.parent.mkdir(parents=True, exist_ok=True)
     log = write_sample(str(out), n_clients=clients, days=days, seed=seed, end=end)
     typer.echo(f"wrote {len(log)} rows for {log[C.CLIENT_ID].nunique()} clients to {out}")
+    from backanalytics.sample_assessments import assessments_path, write_sample_assessments
+
+    questionnaires = write_sample_assessments(log, assessments_path(out), seed=seed)
+    typer.echo(f"wrote {len(questionnaires)} questionnaires (ODI, RMDQ, PSFS) to {assessments_path(out)}")
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper
@@ -205,8 +231,9 @@ def summary_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
+    assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
 ) -> None:
-    """Print consistency metrics for every client (or one).
+    """Print consistency metrics for every client (or one), and function changes with --assessments.
 
     Example: backanalytics summary data/sample_logs.csv --prescription 5 --format csv
     """
@@ -227,10 +254,17 @@ def summary_cmd(
         table = consistency(log, prescription=rx, as_of=as_of)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    if client is not None:
-        table = table.loc[[client]]
     if not all_columns:
         table = table[SUMMARY_COLUMNS]
+    scores = read_assessments_or_exit(assessments)
+    if scores is not None:
+        from backanalytics.metrics.function import assessment_outcomes, function_wide
+        from backanalytics.metrics.periods import resolve_as_of
+
+        day = resolve_as_of(log, as_of)  # the log's analysis date, as for the consistency metrics
+        table = table.join(function_wide(assessment_outcomes(scores, as_of=day)), how="left")
+    if client is not None:
+        table = table.loc[[client]]
     if fmt == "csv":
         from backanalytics.report.safety import safe_frame
 
@@ -396,6 +430,7 @@ def report_cmd(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
     ] = None,
+    assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
 ) -> None:
     """Write self-contained HTML / PDF reports (and CSV / Excel / Parquet metric tables) into a folder.
 
@@ -443,10 +478,11 @@ def report_cmd(
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {file.name}")
     typer.echo(report.summary(), err=True)
+    scores = read_assessments_or_exit(assessments)
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
-                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs)
+                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs, assessments=scores)
     except PdfUnavailableError as exc:
         raise fail(str(exc)) from None
     except (ValueError, KeyError) as exc:
