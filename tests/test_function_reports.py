@@ -131,3 +131,15 @@ def test_cli_report_writes_the_function_section_and_exports(tmp_path, kind):
     assert page.count('class="chart function-') == 2  # ODI and PSFS charts
     function = pd.read_csv(out / "metrics_function.csv")
     assert set(function["client_id"]) == {"anna"} and set(function["instrument"]) == {"ODI", "PSFS"}
+
+
+def test_constant_baseline_smd_is_said_in_words_not_printed_as_a_number():
+    from backanalytics.report.words import effect_summary
+
+    es = ba.effect_sizes([4, 4, 4, 4], [2, 3, 4], "decrease")  # SMD = +Inf (SingleCaseES)
+    table = es.reset_index(names="metric").assign(client_id="x", n_a=4, n_b=3)
+    summary = effect_summary(table)
+    smd = next(r for r in summary["rows"] if r["metric"] == "SMD")
+    assert smd["est"] == "none: the baseline did not vary" and smd["ci"] == ""
+    assert "Pain was the same on every baseline day" in summary["text"]
+    assert "inf" not in " ".join(r["est"] for r in summary["rows"])
