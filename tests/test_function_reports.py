@@ -143,3 +143,24 @@ def test_constant_baseline_smd_is_said_in_words_not_printed_as_a_number():
     assert smd["est"] == "none: the baseline did not vary" and smd["ci"] == ""
     assert "Pain was the same on every baseline day" in summary["text"]
     assert "inf" not in " ".join(r["est"] for r in summary["rows"])
+
+
+def test_committed_sample_questionnaires_are_what_the_sample_command_writes(sample_path, sample_log, tmp_path):
+    from backanalytics.sample_assessments import assessments_path, write_sample_assessments
+
+    committed = assessments_path(sample_path)
+    assert committed.name == "sample_assessments.csv"
+    write_sample_assessments(sample_log, tmp_path / "fresh.csv")
+    assert (tmp_path / "fresh.csv").read_text() == committed.read_text()
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".json"])
+def test_assessments_read_from_every_format_the_log_reader_takes(tmp_path, suffix):
+    table = pd.DataFrame({"client_id": ["a", "a"], "date": ["2026-03-02", "2026-04-13"],
+                          "instrument": ["Oswestry", "ODI"], "score": [40, 130]})
+    path = tmp_path / f"scores{suffix}"
+    {".xlsx": lambda: table.to_excel(path, index=False), ".parquet": lambda: table.to_parquet(path),
+     ".json": lambda: table.to_json(path, orient="records")}[suffix]()
+    report = ba.validate_assessments(path, today="2026-12-01")
+    assert report.valid["score"].tolist() == [40.0] and report.rows_read == 2
+    assert report.failures["rule"].tolist() == ["ODI score must be between 0 and 100"]

@@ -134,7 +134,7 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
     -------
     dict
         ``client_id, title, period, glance, adherence, habit, dose, dose_rows, outcomes, relief,
-        flags, info_flags, effects, notes`` (sentences are plain text; the HTML template escapes
+        flags, info_flags, effects, notes, function`` (sentences are plain text; the HTML template escapes
         them), ``sentences`` (every sentence in report order) and ``metrics`` (the client's row of
         the consistency and outcome tables, as a flat dict).
 
@@ -170,13 +170,13 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
         "flags": items, "info_flags": info,
         "effects": effect_summary(metrics.effects[metrics.effects[C.CLIENT_ID] == client], metrics.phase_date),
         "notes": client_notes(log) if notes else [],
+        # ODI / RMDQ / PSFS rows and sentences ("What you can do"); None without assessments
         "function": function_section(metrics.function, client),
     }
     effects = summary["effects"]
     summary["sentences"] = [
         f"Period: {period}.", *summary["adherence"], *([summary["habit"]] if summary["habit"] else []),
         *outcome_text, *([summary["relief"]] if summary["relief"] else []),
-        *(summary["function"]["sentences"] if summary["function"] else []),
         *([effects["text"]] if effects else []), *summary["dose"],
         *(f"{i['label']} ({i['severity']}): {i['advice']}" for i in items)]
     summary["metrics"] = {**row.to_dict(), **out_row.to_dict()}
