@@ -367,3 +367,15 @@ def test_validation_conserves_rows_and_is_order_independent(cells):
     reverse = ba.validate_assessments(raw.iloc[::-1], today=TODAY)
     assert sorted(report.valid["score"].tolist()) == sorted(reverse.valid["score"].tolist())
     assert np.isin(report.rejected["score"], raw["score"]).all()
+
+
+def test_a_header_written_twice_is_one_column_and_a_disagreement_rejects_the_row(tmp_path):
+    path = tmp_path / "twice.csv"
+    path.write_text("client_id,date,instrument,score,score\n"
+                    "a,2026-03-02,ODI,30,30\n"
+                    "a,2026-03-09,ODI,30,40\n"
+                    "a,2026-03-16,ODI,,24\n", encoding="utf-8")
+    report = ba.validate_assessments(path, today=TODAY)
+    assert report.valid["score"].tolist() == [30.0, 24.0] and report.warnings.empty
+    assert report.failures[["source_line", "rule"]].values.tolist() == [
+        [3, "columns 'score' and 'score.1' both mean score and disagree"]]

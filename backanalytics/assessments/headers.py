@@ -34,6 +34,8 @@ _OWN: dict[str, str] = {
 _ITEM = re.compile(r"^(?:item|q|question|section|statement|i|activity_score|rating)_?(\d{1,3})$")
 _ACTIVITY = re.compile(r"^activity_?(\d)(?:_name|_text)?$")
 _KEYS = {k for k, v in C.ALIASES.items() if v in (C.CLIENT_ID, C.DATE)}
+#: The reader's name for the second of two equal headers ("score.1").
+_MANGLED = re.compile(r"^(?P<base>.*)\.(?P<k>[1-9]\d*)$")
 
 
 def item_column(k: int) -> str:
@@ -69,11 +71,17 @@ def match_headers(columns: pd.Index, mapping: Mapping[str, str] | None = None) -
     found: dict[str, list[str]] = {}
     totals: dict[str, list[str]] = {}
     other: list[str] = []
+    names = {str(c) for c in columns}
     for col in columns:
         if col in C.RESERVED:
             continue
         key = C.normalise_header(col)
         target = user.get(key) or _target(key)
+        mangled = _MANGLED.match(str(col))
+        if target is None and key not in LOG_TOTAL_COLUMNS and mangled and mangled["base"] in names:
+            # a header written twice ("score", "score.1" as read): the same column, merged
+            key = C.normalise_header(mangled["base"])
+            target = user.get(key) or _target(key)
         if target is None and key in LOG_TOTAL_COLUMNS:
             totals.setdefault("total:" + LOG_TOTAL_COLUMNS[key], []).append(str(col))
         elif target is None:
