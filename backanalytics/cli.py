@@ -45,22 +45,32 @@ def read_or_exit(path: Path) -> ValidationReport:
         raise fail(f"{path}: cannot be read ({exc})") from None
 
 
-def read_assessments_or_exit(path: Path | None) -> pd.DataFrame | None:
-    """The scores table of ``--assessments`` (None without it); its rejected rows listed on stderr."""
-    if path is None:
-        return None
-    from backanalytics.assessments import validate_assessments
+def read_assessments_or_exit(path: Path | None, log_file: Path, log_report: ValidationReport
+                             ) -> pd.DataFrame | None:
+    """The scores of ``--assessments`` and of the log's own ``odi`` / ``rmdq`` / ``psfs`` columns.
 
-    try:
-        found = validate_assessments(path)
-    except LogReadError as exc:
-        raise fail(str(exc)) from None
-    except (OSError, MemoryError) as exc:
-        raise fail(f"{path}: cannot be read ({exc})") from None
-    typer.echo(found.summary(), err=True)
-    for row in found.failures.itertuples(index=False):
-        typer.echo(describe_failure(row), err=True)
-    return found.valid
+    None when there are neither; rejected questionnaires are listed on stderr.
+    """
+    from backanalytics.assessments import validate_assessments
+    from backanalytics.instruments import LOG_TOTAL_COLUMNS
+
+    ignored = log_report.warnings["column"].dropna().map(C.normalise_header)
+    sources = [] if path is None else [path]
+    if ignored.isin(list(LOG_TOTAL_COLUMNS)).any() and (path is None or path.resolve() != log_file.resolve()):
+        sources.append(log_file)  # a clinic spreadsheet with the totals beside the pain score
+    tables = []
+    for source in sources:
+        try:
+            found = validate_assessments(source)
+        except LogReadError as exc:
+            raise fail(str(exc)) from None
+        except (OSError, MemoryError) as exc:
+            raise fail(f"{source}: cannot be read ({exc})") from None
+        typer.echo(found.summary() + (" (questionnaire totals in the log)" if source is log_file else ""), err=True)
+        for row in found.failures.itertuples(index=False):
+            typer.echo(describe_failure(row), err=True)
+        tables.append(found.valid)
+    return pd.concat(tables, ignore_index=True) if tables else None
 
 
 ASSESSMENTS_HELP = ("Questionnaires (ODI, RMDQ, PSFS): a table with client_id, date, instrument and the item "
@@ -256,7 +266,7 @@ def summary_cmd(
         raise fail(str(exc)) from None
     if not all_columns:
         table = table[SUMMARY_COLUMNS]
-    scores = read_assessments_or_exit(assessments)
+    scores = read_assessments_or_exit(assessments, file, report)
     if scores is not None:
         from backanalytics.metrics.function import assessment_outcomes, function_wide
         from backanalytics.metrics.periods import resolve_as_of
@@ -478,7 +488,7 @@ def report_cmd(
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {file.name}")
     typer.echo(report.summary(), err=True)
-    scores = read_assessments_or_exit(assessments)
+    scores = read_assessments_or_exit(assessments, file, report)
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,

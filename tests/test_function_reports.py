@@ -164,3 +164,17 @@ def test_assessments_read_from_every_format_the_log_reader_takes(tmp_path, suffi
     report = ba.validate_assessments(path, today="2026-12-01")
     assert report.valid["score"].tolist() == [40.0] and report.rows_read == 2
     assert report.failures["rule"].tolist() == ["ODI score must be between 0 and 100"]
+
+
+def test_cli_reads_questionnaire_totals_carried_in_the_log(tmp_path):
+    path = tmp_path / "clinic.csv"
+    path.write_text("client_id,date,stretch,pain,ODI\n"
+                    "ana,2026-03-02,Cobra Stretch,6,40\n"
+                    "ana,2026-04-13,Cobra Stretch,3,28\n", encoding="utf-8")
+    result = runner.invoke(app, ["summary", str(path), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    row = dict(zip(*[line.split(",") for line in result.stdout.splitlines()[:2]], strict=True))
+    # ODI 40 -> 28 %: -12 points, at least the 10-point MCID.
+    assert (row["odi_baseline"], row["odi_latest"], row["odi_change"], row["odi_mcid_reached"]) == (
+        "40.0", "28.0", "-12.0", "True")
+    assert "(questionnaire totals in the log)" in result.stderr
