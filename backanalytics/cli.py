@@ -70,7 +70,15 @@ def read_assessments_or_exit(path: Path | None, log_file: Path, log_report: Vali
         for row in found.failures.itertuples(index=False):
             typer.echo(describe_failure(row), err=True)
         tables.append(found.valid)
-    return pd.concat(tables, ignore_index=True) if tables else None
+    if not tables:
+        return None
+    scores = pd.concat(tables, ignore_index=True)
+    strangers = sorted(set(scores[C.CLIENT_ID]) - set(log_report.valid[C.CLIENT_ID].astype(str)))
+    if strangers:  # said, not dropped silently: the reports cover the log's clients
+        shown = ", ".join(repr(c) for c in strangers[:5]) + (" ..." if len(strangers) > 5 else "")
+        typer.echo(f"warning: questionnaires of {len(strangers)} client(s) not in the log are not reported: {shown}",
+                   err=True)
+    return scores
 
 
 ASSESSMENTS_HELP = ("Questionnaires (ODI, RMDQ, PSFS): a table with client_id, date, instrument and the item "

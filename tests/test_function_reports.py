@@ -113,6 +113,9 @@ def test_cli_lists_rejected_questionnaires_and_fails_cleanly_on_unusable_ones(tm
     result = runner.invoke(app, ["summary", log_path, "--assessments", str(bad)])
     assert result.exit_code == 0
     assert "line 2: score '120.0': ODI score must be between 0 and 100" in result.stderr
+    bad.write_text("client_id,date,instrument,score\nzoe,2026-09-01,ODI,40\n")
+    result = runner.invoke(app, ["summary", log_path, "--assessments", str(bad)])
+    assert "questionnaires of 1 client(s) not in the log are not reported: 'zoe'" in result.stderr
     (tmp_path / "none.csv").write_text("client_id,date\nanna,2026-09-01\n")
     result = runner.invoke(app, ["summary", log_path, "--assessments", str(tmp_path / "none.csv")])
     assert result.exit_code == 2 and "missing column(s) instrument" in result.stderr
