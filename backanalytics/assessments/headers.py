@@ -118,6 +118,8 @@ def merged(raw: pd.DataFrame, names: list[str]) -> tuple[pd.Series, pd.Series]:
     """
     cells = raw[names[0]].reset_index(drop=True)
     clash = pd.Series(False, index=cells.index)
+    if len(names) == 1:
+        return cells, clash
     text, present = present_text(cells)
     for name in names[1:]:
         other = raw[name].reset_index(drop=True)

@@ -32,7 +32,7 @@ from backanalytics.assessments.headers import (
 from backanalytics.assessments.scoring import score_items
 from backanalytics.instruments import INSTRUMENTS, MAX_ITEMS, instrument_name
 from backanalytics.io import LogReadError, read_table_with_warnings
-from backanalytics.parse import parse_dates, parse_numbers, present_text
+from backanalytics.parse import distinct, parse_dates, parse_numbers, present_text
 from backanalytics.schema import ValidationReport
 
 EARLIEST = pd.Timestamp("1990-01-01")
@@ -189,11 +189,12 @@ def _parse(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame],
     _add(problems, ~has_inst, INSTRUMENT, inst_cells, "instrument is required (ODI, RMDQ or PSFS)")
     _add(problems, has_inst & instrument.isna(), INSTRUMENT, inst_cells, "unknown instrument: use ODI, RMDQ or PSFS")
     names = instrument.fillna("").to_numpy(dtype=object)
+    masks = {name: (names == name) for name in INSTRUMENTS}  # compared once, not once per item column
     items = np.full((n, MAX_ITEMS), np.nan)
     for k in range(1, MAX_ITEMS + 1):
         cells = _cells(raw, headers, item_column(k), problems)
         if cells is not None:
-            items[:, k - 1] = _item(cells, k, names, problems)
+            items[:, k - 1] = _item(cells, k, masks, problems)
     score, answered, reason = score_items(names, items)
     has_items = answered > 0
     item_bad = np.zeros(n, dtype=bool)  # a row with a bad answer is not scored again, nor compared
@@ -210,11 +211,12 @@ def _parse(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame],
     _add(problems, known & ~has_items & no_score, SCORE, score_cells,
          "a questionnaire needs its item answers or a score")
     _add(problems, known & (reason != "") & ~item_bad, "items", None, reason)
-    tolerance = np.array([INSTRUMENTS[i].score_tolerance if i in INSTRUMENTS else 0.0 for i in names])
+    tolerance = np.select(list(masks.values()), [spec.score_tolerance for spec in INSTRUMENTS.values()], 0.0)
     both = has_items & ~item_bad & ~np.isnan(score) & written.notna().to_numpy()
     disagree = both & (np.abs(written.to_numpy() - score) > tolerance + 1e-9)
-    _add(problems, disagree, SCORE, score_cells,
-         np.array([f"score disagrees with its items (they give {s:.1f})" for s in score], dtype=object))
+    rules = np.full(n, "", dtype=object)
+    rules[disagree] = [f"score disagrees with its items (they give {s:.1f})" for s in score[disagree]]
+    _add(problems, disagree, SCORE, score_cells, rules)
     final = np.where(has_items, score, written.to_numpy())
     table = pd.DataFrame({C.CLIENT_ID: client.astype(object).where(has_client, None).to_numpy(),
                           C.DATE: dates.to_numpy(), INSTRUMENT: names, SCORE: final,
@@ -225,18 +227,19 @@ def _parse(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame],
     return table
 
 
-def _item(cells: pd.Series, k: int, names: np.ndarray, problems: list[pd.DataFrame]) -> np.ndarray:
+def _item(cells: pd.Series, k: int, masks: dict[str, np.ndarray], problems: list[pd.DataFrame]) -> np.ndarray:
     """One item column's answers, checked against each row's instrument."""
     cells = cells.reset_index(drop=True)
-    text, present = present_text(cells)
-    numbers, bad_number = parse_numbers(cells)
-    yes_no = text.str.lower().map(_YES_NO).astype(float)
+    codes, unique = distinct(cells)  # an item column holds a handful of distinct answers: parse those
+    text, present_u = present_text(unique)
+    numbers, bad_u = parse_numbers(unique)
+    yes_no = text.str.lower().map(_YES_NO).astype(float).to_numpy()[codes]
+    bad_number = bad_u.to_numpy()[codes]
     column = item_column(k)
-    is_rmdq = names == "RMDQ"
-    values = np.where(is_rmdq, yes_no.to_numpy(), numbers.to_numpy())
-    present = present.to_numpy()
+    values = np.where(masks["RMDQ"], yes_no, numbers.to_numpy()[codes])
+    present = present_u.to_numpy()[codes]
     for name, spec in INSTRUMENTS.items():
-        rows = (names == name) & present
+        rows = masks[name] & present
         if k > spec.items:
             _add(problems, rows, column, cells, f"{name} has {spec.items} items; {column} must be empty")
             continue
@@ -244,14 +247,14 @@ def _item(cells: pd.Series, k: int, names: np.ndarray, problems: list[pd.DataFra
         if name == "RMDQ":
             _add(problems, rows & np.isnan(values), column, cells, "RMDQ answers are yes / no (or 1 / 0)")
             continue
-        _add(problems, rows & bad_number.to_numpy(), column, cells, f"{name} answers must be numbers")
+        _add(problems, rows & bad_number, column, cells, f"{name} answers must be numbers")
         v = values
-        out = rows & ~bad_number.to_numpy() & ((v < lo) | (v > hi) | (spec.whole_items & (v % 1 != 0)))
+        out = rows & ~bad_number & ((v < lo) | (v > hi) | (spec.whole_items & (v % 1 != 0)))
         rule = (f"{name} answers must be whole numbers from {lo:g} to {hi:g}" if spec.whole_items
                 else f"{name} ratings must be between {lo:g} and {hi:g}")
         _add(problems, out, column, cells, rule)
-    values = np.where(present, values, np.nan)
-    return np.where(np.isin(names, list(INSTRUMENTS)), values, np.nan)
+    known = np.logical_or.reduce(list(masks.values()))
+    return np.where(present & known, values, np.nan)
 
 
 def _activities(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame]) -> np.ndarray:
@@ -264,9 +267,11 @@ def _activities(raw: pd.DataFrame, headers: Headers, problems: list[pd.DataFrame
             texts.append(text.where(present))
     if not texts:
         return np.full(len(raw), None, dtype=object)
-    frame = pd.concat(texts, axis=1)
-    joined = frame.apply(lambda r: "; ".join(str(t) for t in r if isinstance(t, str)), axis=1)
-    return joined.where(joined != "", None).to_numpy(dtype=object)
+    joined = texts[0].fillna("")
+    for text in texts[1:]:  # column by column, not row by row
+        text = text.fillna("")
+        joined = joined.where(text == "", joined.where(joined == "", joined + "; ") + text)
+    return joined.astype(object).where(joined != "", None).to_numpy(dtype=object)
 
 
 def _schema(today: pd.Timestamp) -> pa.DataFrameSchema:
