@@ -181,3 +181,19 @@ def test_cli_reads_questionnaire_totals_carried_in_the_log(tmp_path):
     assert (row["odi_baseline"], row["odi_latest"], row["odi_change"], row["odi_mcid_reached"]) == (
         "40.0", "28.0", "-12.0", "True")
     assert "(questionnaire totals in the log)" in result.stderr
+
+
+def test_anonymised_exports_carry_pseudonyms_and_no_activity_texts(tmp_path):
+    from backanalytics.report.anonymize import pseudonym
+    from backanalytics.report.batch import build_reports
+
+    scores = small_scores().assign(activities="walking the dog with Mrs Smith")
+    secret = "a-long-enough-secret"
+    result = build_reports(small_log(), tmp_path, formats=("html",), caseload=False, exports=("csv",),
+                           secret=secret, assessments=scores, jobs=1, progress=False)
+    exported = pd.read_csv(tmp_path / "metrics_assessments.csv")
+    assert set(exported["client_id"]) == {pseudonym("a", secret), pseudonym("b", secret)}
+    assert exported["activities"].isna().all()
+    for path in result.files:
+        text = path.read_text(encoding="utf-8")
+        assert "Mrs Smith" not in text
