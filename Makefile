@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SAMPLE := data/sample_logs.csv
+ASSESSMENTS := data/sample_assessments.csv
 
 .PHONY: demo test lint lab bench fuzz browsers clean
 
@@ -20,8 +21,8 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.demo-installed
 	$(BIN)/backanalytics validate $(SAMPLE)
-	$(BIN)/backanalytics summary $(SAMPLE)
-	$(BIN)/backanalytics report $(SAMPLE) --all --out reports
+	$(BIN)/backanalytics summary $(SAMPLE) --assessments $(ASSESSMENTS)
+	$(BIN)/backanalytics report $(SAMPLE) --all --out reports --assessments $(ASSESSMENTS)
 	@echo "open reports/caseload.html (or .pdf) for the caseload; reports/client_<id>.html for each client"
 
 test: $(VENV)/.dev-installed

@@ -12,6 +12,7 @@ _interrupt.install_if_command()
 
 from importlib.metadata import PackageNotFoundError, version
 
+from backanalytics.assessments import load_assessments, validate_assessments
 from backanalytics.io import LogReadError, read_table
 from backanalytics.metrics.association import adherence_bands, adherence_pain_correlation
 from backanalytics.metrics.caseload import CaseloadMetrics, caseload_metrics
@@ -19,6 +20,7 @@ from backanalytics.metrics.consistency import consistency, weekly_consistency
 from backanalytics.metrics.dose import dose_by_stretch
 from backanalytics.metrics.effect_sizes import effect_sizes, phase_effect_sizes
 from backanalytics.metrics.flags import flags
+from backanalytics.metrics.function import assessment_outcomes
 from backanalytics.metrics.habit import habit_strength, habit_strength_series
 from backanalytics.metrics.outcomes import daily_scores, outcomes, rolling_mean, trends
 from backanalytics.schema import LogValidationError, ValidationReport, load_log, validate
@@ -36,6 +38,7 @@ __all__ = [
     "__version__",
     "adherence_bands",
     "adherence_pain_correlation",
+    "assessment_outcomes",
     "caseload_metrics",
     "consistency",
     "daily_scores",
@@ -44,6 +47,7 @@ __all__ = [
     "flags",
     "habit_strength",
     "habit_strength_series",
+    "load_assessments",
     "load_log",
     "outcomes",
     "phase_effect_sizes",
@@ -51,5 +55,6 @@ __all__ = [
     "rolling_mean",
     "trends",
     "validate",
+    "validate_assessments",
     "weekly_consistency",
 ]

@@ -57,6 +57,46 @@ def read_or_exit(path: Path) -> ValidationReport:
         raise fail(f"{path}: cannot be read ({exc})") from None
 
 
+def read_assessments_or_exit(path: Path | None, log_file: Path, log_report: ValidationReport
+                             ) -> pd.DataFrame | None:
+    """The scores of ``--assessments`` and of the log's own ``odi`` / ``rmdq`` / ``psfs`` columns.
+
+    None when there are neither; rejected questionnaires are listed on stderr.
+    """
+    from backanalytics.assessments import validate_assessments
+    from backanalytics.instruments import LOG_TOTAL_COLUMNS
+
+    ignored = log_report.warnings["column"].dropna().map(C.normalise_header)
+    sources = [] if path is None else [path]
+    if ignored.isin(list(LOG_TOTAL_COLUMNS)).any() and (path is None or path.resolve() != log_file.resolve()):
+        sources.append(log_file)  # a clinic spreadsheet with the totals beside the pain score
+    tables = []
+    for source in sources:
+        try:
+            found = validate_assessments(source)
+        except LogReadError as exc:
+            raise fail(str(exc)) from None
+        except (OSError, MemoryError) as exc:
+            raise fail(f"{source}: cannot be read ({exc})") from None
+        typer.echo(found.summary() + (" (questionnaire totals in the log)" if source is log_file else ""), err=True)
+        for row in found.failures.itertuples(index=False):
+            typer.echo(describe_failure(row), err=True)
+        tables.append(found.valid)
+    if not tables:
+        return None
+    scores = pd.concat(tables, ignore_index=True)
+    strangers = sorted(set(scores[C.CLIENT_ID]) - set(log_report.valid[C.CLIENT_ID].astype(str)))
+    if strangers:  # said, not dropped silently: the reports cover the log's clients
+        shown = ", ".join(repr(c) for c in strangers[:5]) + (" ..." if len(strangers) > 5 else "")
+        typer.echo(f"warning: questionnaires of {len(strangers)} client(s) not in the log are not reported: {shown}",
+                   err=True)
+    return scores
+
+
+ASSESSMENTS_HELP = ("Questionnaires (ODI, RMDQ, PSFS): a table with client_id, date, instrument and the item "
+                    "answers or a score, or a log with odi / rmdq / psfs columns.")
+
+
 @app.command("validate")
 def validate_cmd(
     ctx: typer.Context,
@@ -154,6 +194,10 @@ def sample_cmd(
     with atomic_path(out) as tmp:  # never a half-written sample (Ctrl-C, full disk)
         log = write_sample(str(tmp), n_clients=clients, days=days, seed=seed, end=end)
     typer.echo(f"wrote {len(log)} rows for {log[C.CLIENT_ID].nunique()} clients to {out}")
+    from backanalytics.sample_assessments import assessments_path, write_sample_assessments
+
+    questionnaires = write_sample_assessments(log, assessments_path(out), seed=seed)
+    typer.echo(f"wrote {len(questionnaires)} questionnaires (ODI, RMDQ, PSFS) to {assessments_path(out)}")
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper
@@ -226,8 +270,9 @@ def summary_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
+    assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
 ) -> None:
-    """Print consistency metrics for every client (or one).
+    """Print consistency metrics for every client (or one), and function changes with --assessments.
 
     Example: backanalytics summary data/sample_logs.csv --prescription 5 --format csv
     """
@@ -248,10 +293,17 @@ def summary_cmd(
         table = consistency(log, prescription=rx, as_of=as_of)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    if client is not None:
-        table = table.loc[[client]]
     if not all_columns:
         table = table[SUMMARY_COLUMNS]
+    scores = read_assessments_or_exit(assessments, file, report)
+    if scores is not None:
+        from backanalytics.metrics.function import assessment_outcomes, function_wide
+        from backanalytics.metrics.periods import resolve_as_of
+
+        day = resolve_as_of(log, as_of)  # the log's analysis date, as for the consistency metrics
+        table = table.join(function_wide(assessment_outcomes(scores, as_of=day)), how="left")
+    if client is not None:
+        table = table.loc[[client]]
     if fmt == "csv":
         from backanalytics.report.safety import safe_frame
 
@@ -447,6 +499,7 @@ def report_cmd(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
     ] = None,
+    assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
 ) -> None:
     """Write self-contained HTML / PDF reports (and CSV / Excel / Parquet metric tables) into a folder.
 
@@ -495,10 +548,11 @@ def report_cmd(
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {file.name}")
     typer.echo(report.summary(), err=True)
+    scores = read_assessments_or_exit(assessments, file, report)
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
-                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs)
+                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs, assessments=scores)
     except (PdfUnavailableError, FolderBusyError) as exc:
         raise fail(str(exc)) from None
     except (ValueError, KeyError) as exc:

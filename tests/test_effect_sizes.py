@@ -257,7 +257,13 @@ def test_constant_baseline_hand_worked() -> None:
     a, b = [4, 4, 4, 4], [2, 3, 4]
     res = effect_sizes(a, b, "decrease")
     assert res.loc["NAP", "est"] == pytest.approx(10 / 12)  # 2 and 3 beat all four, 4 ties
-    assert np.isnan(res.loc["SMD"]).all()  # baseline SD is 0
+    # Baseline SD 0, phases differ: SingleCaseES gives d = (3 - 4) / 0 = -Inf, J d = -Inf, negated for
+    # "decrease" = +Inf; SE = J sqrt(1/4 + 1/(3 * 0) + Inf) = Inf; CI = Inf -/+ z Inf = (NaN, Inf).
+    smd = res.loc["SMD"]
+    assert (smd["est"], smd["se"], smd["ci_upper"]) == (math.inf, math.inf, math.inf)
+    assert np.isnan(smd["ci_lower"])
+    assert effect_sizes(a, b, "increase").loc["SMD", "est"] == -math.inf  # the sign follows improvement
+    assert np.isnan(effect_sizes(a, [4, 4], "decrease").loc["SMD"]).all()  # no difference: 0 / 0
     assert res.loc["Tau_BC"].to_numpy() == pytest.approx(res.loc["Tau"].to_numpy())  # slope 0
     # Counts, D = 1: V_A = 0 is truncated to 1/(1 * 4^3) = 1/64; M_B = 3, V_B = 1.
     lrr = math.log(3 / 4) + 1 / (2 * 3 * 9) - (1 / 64) / (2 * 4 * 16)
@@ -267,7 +273,8 @@ def test_constant_baseline_hand_worked() -> None:
     # All-equal baselines have SD exactly 0, even where rounding makes the computed one positive
     # (the float mean of 0.1, 0.1, 0.1 is not 0.1), which would give an SMD of about 1e16.
     assert np.var([0.1] * 3, ddof=1) > 0
-    assert np.isnan(effect_sizes([0.1] * 3, [0.3, 0.2], "decrease").loc["SMD"]).all()
+    assert effect_sizes([0.1] * 3, [0.3, 0.2], "decrease").loc["SMD", "est"] == -math.inf
+    assert np.isnan(effect_sizes([0.1] * 3, [0.1] * 2, "decrease").loc["SMD"]).all()
 
 
 def test_all_zero_b_phase_hand_worked() -> None:
@@ -556,7 +563,8 @@ def test_caseload_hand_worked_rows() -> None:
     assert res.loc[("x-ties", "NAP"), ["n_a", "n_b"]].tolist() == [5, 6]
     assert res.loc[("x-ties", "NAP"), "est"] == pytest.approx(13.5 / 30)
     assert np.isnan(res.loc[("x-m2", "SMD")].iloc[:4].astype(float)).all()
-    assert np.isnan(res.loc[("x-flat-tenths", "SMD")].iloc[:4].astype(float)).all()
+    # Constant baseline 0.1, B mean 0.2 (more pain, scores are pain): SingleCaseES gives -Inf, SE Inf.
+    assert res.loc[("x-flat-tenths", "SMD")].iloc[:2].astype(float).tolist() == [-np.inf, np.inf]
     assert res.loc[("x-trend", "Tau_BC"), "est"] == 0.0  # every residual is 0: all pairs tie
     assert res.loc[("x-zero-b", "PND"), "est"] == 1.0
     assert res.loc[("x-long", "NAP"), "n_a"] == 40

@@ -74,9 +74,11 @@ def test_the_blocker_catches_a_connection_attempt(offline_env, attempt, logged):
 def test_make_demo_commands_run_without_the_network(offline_env, sample_path, tmp_path):
     env, netlog = offline_env
     assert run(["validate", str(sample_path)], env, tmp_path).returncode == 0
-    summary = run(["summary", str(sample_path)], env, tmp_path)
-    assert summary.returncode == 0 and "anna" in summary.stdout
-    report = run(["report", str(sample_path), "--all", "--out", "reports", "--jobs", "2"], env, tmp_path)
+    assessments = str(sample_path.with_name("sample_assessments.csv"))  # as make demo runs them
+    summary = run(["summary", str(sample_path), "--assessments", assessments], env, tmp_path)
+    assert summary.returncode == 0 and "anna" in summary.stdout and "odi_change" in summary.stdout
+    report = run(["report", str(sample_path), "--all", "--out", "reports", "--jobs", "2", "--assessments",
+                  assessments], env, tmp_path)
     assert report.returncode == 0, report.stderr
 
     written = {p.name for p in (tmp_path / "reports").iterdir()}

@@ -18,6 +18,7 @@ import pandas as pd
 
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.flags import LogFlags
+from backanalytics.metrics.function import assessment_outcomes
 from backanalytics.metrics.outcomes import outcomes
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.thresholds import THRESHOLDS
@@ -30,12 +31,14 @@ class CaseloadMetrics:
     consistency: pd.DataFrame
     outcomes: pd.DataFrame
     flags: pd.DataFrame
+    #: :func:`~backanalytics.assessment_outcomes` when assessments were given (else None).
+    function: pd.DataFrame | None = None
 
 
 def caseload_metrics(log: pd.DataFrame, as_of: object | None = None,
                      prescription: float | pd.DataFrame | None = None, baseline: object = None,
-                     thresholds: Mapping[str, float] | None = None, *, threads: int | None = None
-                     ) -> CaseloadMetrics:
+                     thresholds: Mapping[str, float] | None = None, *, threads: int | None = None,
+                     assessments: pd.DataFrame | None = None) -> CaseloadMetrics:
     """:func:`consistency`, :func:`outcomes` and :func:`flags` of every client, in parallel threads.
 
     Parameters
@@ -54,6 +57,9 @@ def caseload_metrics(log: pd.DataFrame, as_of: object | None = None,
     threads
         Threads to use (default: up to 3, no more than the machine's cores); 1 computes the three
         one after another in this thread.
+    assessments
+        The scores table of :func:`~backanalytics.load_assessments`: then ``function`` holds
+        :func:`~backanalytics.assessment_outcomes` at the same ``as_of`` (``thresholds`` apply).
 
     Returns
     -------
@@ -89,4 +95,5 @@ def caseload_metrics(log: pd.DataFrame, as_of: object | None = None,
             default_f = out_f if baseline is None else pool.submit(run_outcomes, None)
             found = LogFlags.of(log, as_of, t)
             cons, out, default = cons_f.result(), out_f.result(), default_f.result()
-    return CaseloadMetrics(cons, out, found.with_tables(cons, default))
+    function = None if assessments is None else assessment_outcomes(assessments, as_of=as_of, thresholds=thresholds)
+    return CaseloadMetrics(cons, out, found.with_tables(cons, default), function)

@@ -270,12 +270,18 @@ class Cases:
         m, n = self.m, self.n
         df = m - 1
         j = 1 - 3 / (4 * df - 1) if self.bias_correct else np.ones(len(m))
+        diff = means[:, 1] - means[:, 0]
+        # A constant baseline and a B phase at the same level: no difference, whatever the rounding
+        # of the two means (0.1, 0.1, 0.1 against 0.1, 0.1), so 0 / 0 = NaN rather than +/-Inf.
+        diff = np.where((var[:, 0] == 0) & (np.abs(diff) <= 1e-12 * np.maximum(1.0, np.abs(means[:, 0]))),
+                        0.0, diff)
         with np.errstate(divide="ignore", invalid="ignore"):
-            d = self.sign * j * (means[:, 1] - means[:, 0]) / np.sqrt(var[:, 0])
+            # As SingleCaseES: a constant baseline (SD 0) and phases that differ give +/-Inf, SE Inf.
+            d = self.sign * j * diff / np.sqrt(var[:, 0])
             se = j * np.sqrt(1 / m + var[:, 1] / (n * var[:, 0]) + d**2 / (2 * df))
         rows = _rows(d, se, self.z)
-        # No baseline spread, or m = 2 where Hedges' J is 0.
-        rows[~(var[:, 0] > 0) | (j <= 0)] = np.nan
+        # One baseline point (no SD), or m = 2 where Hedges' J is 0.
+        rows[np.isnan(var[:, 0]) | (j <= 0)] = np.nan
         return rows
 
     def lrr(self, kind: Literal["d", "i"]) -> np.ndarray:

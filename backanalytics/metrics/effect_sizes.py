@@ -170,11 +170,12 @@ def effect_sizes(
     2. Tau-BC residuals within ``TIE_RTOL`` (1e-10) times the size of the data and the fitted
        line count as ties, so residuals that are equal in exact arithmetic tie regardless of
        floating-point noise (SingleCaseES compares them exactly).
-    3. SMD is NaN, not +/-Inf or 0 with SE 0, when the baseline SD is 0 or m = 2 (where Hedges' J
-       is 0); NAP's SE (so Tau's and Tau-BC's) is NaN, not Inf, when m or n is 1. A baseline
-       whose values are all equal has SD exactly 0, even where floating-point noise in its mean
-       would make the computed SD tiny but positive (0.1, 0.1, 0.1 gives 1.7e-17), and an SMD
-       of about 1e16.
+    3. SMD is NaN, not 0 with SE 0, when m = 2 (where Hedges' J is 0); NAP's SE (so Tau's and
+       Tau-BC's) is NaN, not Inf, when m or n is 1. As in SingleCaseES, a constant baseline (SD 0)
+       gives SMD = +/-Inf (the sign of the improvement) with SE Inf when the phase means differ, and
+       NaN when they do not. A baseline whose values are all equal has SD exactly 0, even where
+       floating-point noise in its mean would make the computed SD tiny but positive (0.1, 0.1,
+       0.1 gives 1.7e-17), and an SMD of about 1e16.
 
     References: Newcombe, R. G. (2006), Stat. Med. 25(4), 559-573; Parker, R. I. & Vannest, K. J.
     (2009), Behav. Ther. 40(4), 357-367; Parker, R. I., Vannest, K. J., Davis, J. L. & Sauber,

@@ -21,12 +21,14 @@ function                   shows
 ``caseload_scatter``       all clients: adherence vs pain change, flagged clients labelled
 ``caseload_trends``        all clients: small multiples of pain, most in need first
 ``caseload_chart``         the two above in one figure
+``function_chart``         one questionnaire (ODI, RMDQ, PSFS) over time with its MCID band
 =========================  =====================================================================
 """
 
 from backanalytics.plots.adherence import weekly_adherence
 from backanalytics.plots.calendar import calendar_heatmap
 from backanalytics.plots.caseload import caseload_chart, caseload_scatter, caseload_table, caseload_trends
+from backanalytics.plots.function import function_chart
 from backanalytics.plots.mix import relief_chart, stretch_mix, stretch_mix_chart, target_areas
 from backanalytics.plots.phases import phase_chart
 from backanalytics.plots.progress import progress_chart, progress_panel
@@ -40,6 +42,7 @@ __all__ = [
     "caseload_scatter",
     "caseload_table",
     "caseload_trends",
+    "function_chart",
     "phase_chart",
     "plot_style",
     "progress_chart",

@@ -174,7 +174,7 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
                   as_of: object | None = None, phase_date: object | None = None,
                   secret: str | None = None, source: str | None = None,
                   generated: datetime | None = None, progress: bool | None = None,
-                  jobs: int | None = 1) -> ReportResult:
+                  jobs: int | None = 1, assessments: pd.DataFrame | None = None) -> ReportResult:
     """Everything the ``report`` command writes, from a validated log.
 
     Parameters
@@ -205,6 +205,9 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         Progress bar for client reports (None: only on a terminal).
     jobs
         Worker processes for the client reports (None: :func:`default_jobs`).
+    assessments
+        The scores table (:func:`backanalytics.load_assessments`): adds the function section,
+        charts, caseload columns and the ``assessments`` / ``function`` export tables.
 
     Returns
     -------
@@ -229,13 +232,17 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         # The prescription is keyed by client id and names stretches: key it like the log.
         prescription = anonymize_prescription(prescription, log, secret)
         log = anonymize_log(log, secret)
+        if assessments is not None:
+            assessments = assessments.assign(**{C.CLIENT_ID: assessments[C.CLIENT_ID].map(
+                lambda c: pseudonym(c, secret)), "activities": None})
         clients = None if clients is None else [pseudonym(c, secret) for c in clients]
         source = None
     if clients is not None:
         log = log[log[C.CLIENT_ID].isin(clients)]
     out_dir = Path(out_dir)
     with folder_lock(out_dir):  # one run per folder: another run's files would mix with ours
-        metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date)
+        metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date,
+                                  assessments=assessments)
         generated = generated or datetime.now()
         result = ReportResult()
         result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,

@@ -21,8 +21,10 @@ from backanalytics.metrics.consistency import weekly_consistency
 from backanalytics.metrics.dose import dose_by_stretch
 from backanalytics.metrics.effect_sizes import phase_effect_sizes
 from backanalytics.metrics.flags import SEVERITY_ORDER
+from backanalytics.metrics.function import function_wide
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.changes import flexibility_sentence, pain_display, pain_sentence, reach_sentence
+from backanalytics.report.function_words import function_section
 from backanalytics.report.words import (
     FLAG_LABELS,
     adherence_sentences,
@@ -56,6 +58,9 @@ class Metrics:
     dose: pd.DataFrame
     effects: pd.DataFrame
     phase_date: pd.Timestamp | None = None
+    #: The scores table (:func:`backanalytics.load_assessments`) and its outcomes, when given.
+    assessments: pd.DataFrame | None = None
+    function: pd.DataFrame | None = None
 
     @property
     def clients(self) -> list[str]:
@@ -64,7 +69,8 @@ class Metrics:
 
 
 def compute_metrics(log: pd.DataFrame, prescription: float | pd.DataFrame | None = None,
-                    as_of: object | None = None, phase_date: object | None = None) -> Metrics:
+                    as_of: object | None = None, phase_date: object | None = None,
+                    assessments: pd.DataFrame | None = None) -> Metrics:
     """Run consistency, weekly, outcomes, flags, dose and phase effect sizes over the whole log.
 
     Parameters
@@ -79,6 +85,9 @@ def compute_metrics(log: pd.DataFrame, prescription: float | pd.DataFrame | None
         Start of the stretching phase (B) for every client: the outcome baseline becomes the days
         before it and the effect sizes compare before/after it. Default: each client's first
         stretch day for effect sizes, the first 7 score days for the outcome baseline.
+    assessments
+        The scores table (:func:`backanalytics.load_assessments`) of the log's clients: adds the
+        function outcomes (:func:`backanalytics.assessment_outcomes`) at the same ``as_of``.
 
     Returns
     -------
@@ -87,7 +96,10 @@ def compute_metrics(log: pd.DataFrame, prescription: float | pd.DataFrame | None
     as_of = resolve_as_of(log, as_of)
     log = log[log[C.DATE] <= as_of]
     phase = None if phase_date is None else pd.Timestamp(phase_date).normalize()
-    tables = caseload_metrics(log, as_of=as_of, prescription=prescription, baseline=phase)
+    if assessments is not None:
+        assessments = assessments[assessments[C.CLIENT_ID].isin(log[C.CLIENT_ID].unique())
+                                  & (assessments[C.DATE] <= as_of)].reset_index(drop=True)
+    tables = caseload_metrics(log, as_of=as_of, prescription=prescription, baseline=phase, assessments=assessments)
     return Metrics(
         log=log, as_of=as_of, phase_date=phase,
         consistency=tables.consistency,
@@ -96,6 +108,7 @@ def compute_metrics(log: pd.DataFrame, prescription: float | pd.DataFrame | None
         flags=tables.flags,
         dose=dose_by_stretch(log),
         effects=phase_effect_sizes(log, C.PAIN, phase_date=phase),
+        assessments=assessments, function=tables.function,
     )
 
 
@@ -121,7 +134,7 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
     -------
     dict
         ``client_id, title, period, glance, adherence, habit, dose, dose_rows, outcomes, relief,
-        flags, info_flags, effects, notes`` (sentences are plain text; the HTML template escapes
+        flags, info_flags, effects, notes, function`` (sentences are plain text; the HTML template escapes
         them), ``sentences`` (every sentence in report order) and ``metrics`` (the client's row of
         the consistency and outcome tables, as a flat dict).
 
@@ -157,6 +170,8 @@ def client_summary(source: Metrics | pd.DataFrame, client: str, *, notes: bool =
         "flags": items, "info_flags": info,
         "effects": effect_summary(metrics.effects[metrics.effects[C.CLIENT_ID] == client], metrics.phase_date),
         "notes": client_notes(log) if notes else [],
+        # ODI / RMDQ / PSFS rows and sentences ("What you can do"); None without assessments
+        "function": function_section(metrics.function, client),
     }
     effects = summary["effects"]
     summary["sentences"] = [
@@ -221,6 +236,10 @@ def caseload_rows(metrics: Metrics, recent_days: int = 14) -> pd.DataFrame:
         table[col] = cons[col]
     for col in ["pain_baseline", "pain_current", "pain_pct_change", "pain_mcid_reached"]:
         table[col] = out[col]
+    if metrics.function is not None:  # the latest ODI / RMDQ / PSFS change and whether it reached the MCID
+        wide = function_wide(metrics.function).reindex(cons.index)
+        for col in [c for c in wide.columns if c.endswith(("_change", "_mcid_reached"))]:
+            table[col] = wide[col]
     table["rank"] = table["severity"].map({"alert": 0, "warning": 1, "none": 2})
     table = table.rename_axis(C.CLIENT_ID).reset_index()
     table = table.sort_values(["rank", "alerts", "warnings", C.CLIENT_ID], ascending=[True, False, False, True],

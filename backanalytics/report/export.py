@@ -2,7 +2,8 @@
 
 Tables: ``clients`` (one row per client: consistency joined with outcomes), ``weekly`` (one row
 per client and ISO week), ``flags``, ``dose`` (per client and stretch) and ``effect_sizes``
-(single-case indices, when any client has a baseline phase). In CSV and Excel every text cell
+(single-case indices, when any client has a baseline phase); with assessments, ``assessments`` (one
+row per scored questionnaire) and ``function`` (one row per client and instrument). In CSV and Excel every text cell
 goes through :func:`backanalytics.report.safety.safe_frame` (OWASP CSV injection: a cell
 starting with = + - @ tab or CR is prefixed with a quote); numbers, including negative ones, stay
 numbers. Parquet keeps every value exactly, typed (dates as dates, missing as null): it is read by
@@ -34,6 +35,9 @@ def export_tables(metrics: Metrics) -> dict[str, pd.DataFrame]:
     tables = {"clients": clients, "weekly": metrics.weekly, "flags": metrics.flags, "dose": metrics.dose}
     if not metrics.effects.empty:
         tables["effect_sizes"] = metrics.effects
+    if metrics.assessments is not None:  # every scored questionnaire, and each client's change per instrument
+        tables["assessments"] = metrics.assessments
+        tables["function"] = metrics.function
     return {name: table.reset_index(drop=True) for name, table in tables.items()}
 
 

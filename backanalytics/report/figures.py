@@ -123,10 +123,26 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
                      lambda: _axes_figure(lambda ax: plots.phase_chart(
                          log, client, ax=ax, phase_date=metrics.phase_date, effects=client_effects),
                          (WIDTH, 3.2))))
+    figs += function_figures(metrics, client)
     out = []
     for key, title, caption, make in figs:
         out.append(_embed(key, title, caption, make()))
     return out
+
+
+def function_figures(metrics: Metrics, client: str) -> list[tuple[str, str, str, Callable[[], Figure]]]:
+    """One chart per questionnaire the client filled in (ODI, RMDQ, PSFS), with its MCID band."""
+    from backanalytics.plots.function import function_chart
+
+    scores = metrics.assessments
+    if scores is None:
+        return []
+    mine = scores[scores[C.CLIENT_ID] == client]
+    return [(f"function-{inst.lower()}", f"{inst} over time",
+             "Each dot is a questionnaire; outside the shaded band (the first score ± the MCID) the change "
+             "is clinically important.",
+             lambda inst=inst: _axes_figure(lambda ax: function_chart(mine, client, inst, ax=ax), (WIDTH, 2.8)))
+            for inst in ("ODI", "RMDQ", "PSFS") if (mine["instrument"] == inst).any()]
 
 
 CASELOAD_CAPTION = ("Left: each client's adherence against their change in pain (the dashed lines mark 80 % "

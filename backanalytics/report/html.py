@@ -17,9 +17,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from backanalytics.metrics.function import mcid_report_card
 from backanalytics.report.changes import pain_display
 from backanalytics.report.content import Metrics, caseload_rows, client_summary
 from backanalytics.report.figures import EmbeddedFigure, caseload_figures, client_figures
+from backanalytics.report.function_words import caseload_function_text, report_card_lines
 from backanalytics.report.words import day, num, pct
 
 STATUS = {"alert": "Alert", "warning": "Warning", "none": "OK"}
@@ -99,6 +101,7 @@ def caseload_display(rows: pd.DataFrame, links: Mapping[str, str] | None = None)
             "pain": f"{pain[0].baseline} → {pain[0].current}" if pain else "no scores",
             "change": pain[1] if pain else "",
             "mcid": "" if pd.isna(mcid) else ("yes" if bool(mcid) else "not yet"),
+            "function": caseload_function_text(r),
             "last": "" if pd.isna(r["days_since_last"]) else (
                 "today" if r["days_since_last"] == 0 else f"{int(r['days_since_last'])} d ago"),
         })
@@ -136,5 +139,6 @@ def render_caseload_html(metrics: Metrics, *, links: Mapping[str, str] | None = 
     figs = list(figures) if figures is not None else caseload_figures(metrics, prescription)
     return environment().get_template("caseload.html").render(
         rows=rows, figures=figs, version=_version(), generated=_stamp(generated), source=source,
-        as_of=day(metrics.as_of), recent_days=recent_days,
+        as_of=day(metrics.as_of), recent_days=recent_days, show_function=metrics.function is not None,
+        card=report_card_lines(mcid_report_card(metrics.function)) if metrics.function is not None else [],
         n_alert=int((table["severity"] == "alert").sum()), n_warning=int((table["severity"] == "warning").sum()))

@@ -240,10 +240,15 @@ def effect_summary(effects: pd.DataFrame, phase_date: pd.Timestamp | None = None
             text += f"; below 0.5 means more pain: a {band} worsening (Parker & Vannest 2009)."
         if has_ci and nap["ci_lower"] <= 0.5 <= nap["ci_upper"]:
             text += " The 95 % interval includes 0.5, so the difference may be chance."
-    rows = [{"metric": m, "meaning": EFFECT_LABELS[m], "est": num(by.loc[m, "est"], 2),
+    # An infinite estimate is SingleCaseES's SMD at a constant baseline: said in words, not as a number.
+    rows = [{"metric": m, "meaning": EFFECT_LABELS[m],
+             "est": num(by.loc[m, "est"], 2) if np.isfinite(by.loc[m, "est"]) else "none: the baseline did not vary",
              "ci": (f"{num(by.loc[m, 'ci_lower'], 2)} to {num(by.loc[m, 'ci_upper'], 2)}"
-                    if pd.notna(by.loc[m, "ci_lower"]) else "")}
+                    if pd.notna(by.loc[m, "ci_lower"]) and np.isfinite(by.loc[m, "est"]) else "")}
             for m in EFFECT_LABELS if m in by.index and pd.notna(by.loc[m, "est"])]
+    if "SMD" in by.index and np.isinf(by.loc["SMD", "est"]):
+        text += (" Pain was the same on every baseline day, so the change cannot be expressed in baseline "
+                 "standard deviations (SMD).")
     caution = (f"Only {n_a} baseline days: read these numbers with caution." if n_a < MIN_BASELINE_DAYS
                else None)
     return {"text": text, "rows": rows, "caution": caution, "n_a": n_a, "n_b": n_b,
