@@ -15,7 +15,7 @@ from backanalytics.metrics.effect_sizes import effect_sizes, phase_effect_sizes
 from backanalytics.metrics.flags import flags
 from backanalytics.metrics.habit import habit_strength, habit_strength_series
 from backanalytics.metrics.outcomes import daily_scores, outcomes, rolling_mean, trends
-from backanalytics.schema import LogValidationError, ValidationReport, load_log, validate
+from backanalytics.validation import LogValidationError, ValidationReport, load_log, validate
 
 try:
     __version__ = version("backanalytics")

@@ -17,7 +17,8 @@ import typer
 
 from backanalytics import columns as C
 from backanalytics.io import LogReadError
-from backanalytics.schema import ValidationReport, describe_failure, validate
+from backanalytics.problems import describe_failure
+from backanalytics.validation import ValidationReport, validate
 
 app = typer.Typer(
     help="Turn back-stretching logs into evidence of progress.\n\n"
