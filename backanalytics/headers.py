@@ -64,7 +64,7 @@ def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None) 
     for col in raw.columns:
         if col in C.RESERVED:
             continue
-        found = _target(col, names, user)
+        found = target_of(col, names, user)
         if found is None:
             ignored.append((_short(col), "column not in the contract; ignored"))
         elif found[0] not in C.CANONICAL:
@@ -100,7 +100,7 @@ def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None) 
     return Renamed(out, factors, ignored, concat(conflicts, PROBLEM_COLUMNS))
 
 
-def _target(col: object, names: set[str], user: Mapping[str, str]) -> tuple[str, float, bool] | None:
+def target_of(col: object, names: set[str], user: Mapping[str, str]) -> tuple[str, float, bool] | None:
     """(canonical name, unit factor, named by the user mapping) for one input header, or None.
 
     A header pandas renamed to keep names unique (the second ``date`` becomes ``date.1``) is

@@ -23,12 +23,13 @@ def describe_failure(row: tuple) -> str:
     --------
     >>> describe_failure((3, "pain", "11", "pain must be between 0 and 10"))
     "  line 3: pain '11': pain must be between 0 and 10"
-    >>> describe_failure((4, "client_id", float("nan"), "client_id is required"))
-    '  line 4: client_id: client_id is required'
+    >>> describe_failure((4, "client_id", float("nan"), "client_id is required", "sam.csv"))
+    '  sam.csv line 4: client_id: client_id is required'
     """
     line, column, value, rule = row[0], row[1], row[2], row[3]
     shown = "" if _missing(value) else " " + repr(str(value)[:60])
-    return f"  line {line}: {column}{shown}: {rule}"
+    file = f"{row[4]} " if len(row) > 4 and not _missing(row[4]) else ""
+    return f"  {file}line {line}: {column}{shown}: {rule}"
 
 
 def _missing(value: object) -> bool:
@@ -83,8 +84,13 @@ def without(problems: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     return problems[~np.isin(cells(problems), cells(known))].reset_index(drop=True)
 
 
-def with_lines(table: pd.DataFrame, lines: pd.Series, last: str) -> pd.DataFrame:
-    """Problems or warnings with each row position replaced by its source line."""
-    out = table.assign(**{C.SOURCE_LINE: lines.to_numpy()[table["row"].to_numpy(dtype=int)]})
-    return out[[C.SOURCE_LINE, "column", "value", last]].reset_index(drop=True)
+def with_lines(table: pd.DataFrame, lines: pd.Series, last: str, files: pd.Series | None = None) -> pd.DataFrame:
+    """Problems or warnings with each row position replaced by its source line (and file, when
+    ``files`` names each row's file: several files read at once)."""
+    rows = table["row"].to_numpy(dtype=int)
+    out = table.assign(**{C.SOURCE_LINE: lines.to_numpy()[rows]})
+    if files is not None:
+        out[C.SOURCE_FILE] = files.to_numpy()[rows]
+    return out[[C.SOURCE_LINE, "column", "value", last, *([C.SOURCE_FILE] if files is not None else [])]
+               ].reset_index(drop=True)
 

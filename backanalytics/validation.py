@@ -17,20 +17,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
 from backanalytics.cells.column import unpack_cells
+from backanalytics.cells.dates import ORDERS, AmbiguousDates
 from backanalytics.cells.log import ParsedLog, parse_log
+from backanalytics.cells.parse import present_text
 from backanalytics.duplicates import duplicate_warnings
 from backanalytics.headers import Renamed, rename_columns
-from backanalytics.io import LogReadError, read_table_with_warnings
-from backanalytics.problems import PROBLEM_COLUMNS, concat, describe_failure, objects, with_lines, without
+from backanalytics.io import LogReadError
+from backanalytics.problems import (
+    PROBLEM_COLUMNS,
+    WARNING_COLUMNS,
+    concat,
+    describe_failure,
+    objects,
+    with_lines,
+    without,
+)
 from backanalytics.schema import schema_failures
+from backanalytics.shape import IGNORE, STRETCH_COLUMN, shape
+from backanalytics.sources import Source, read_sources, source_name
 
 
 class LogValidationError(ValueError):
@@ -55,7 +66,10 @@ class ValidationReport:
     rejected : the offending input rows as read, with ``source_line`` and ``problems``.
     failures : one row per problem (source_line, column, value, rule).
     warnings : one row per warning (source_line, column, value, warning).
-    rows_read : number of data rows in the input.
+    rows_read : number of rows validated (``len(valid) + len(rejected)``): the input's data rows,
+        or the rows a grid or list cells were shaped into (see :mod:`backanalytics.shape`).
+    lines_read : number of data rows (lines) in the input, before shaping.
+    notes : how the input was read, in words ("one person's log, client 'sam' from the file name").
     """
 
     valid: pd.DataFrame
@@ -64,6 +78,8 @@ class ValidationReport:
     warnings: pd.DataFrame
     rows_read: int
     source: str = "log"
+    lines_read: int | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -72,8 +88,13 @@ class ValidationReport:
 
     def summary(self) -> str:
         """One line: rows read, kept, rejected, warnings."""
-        return (f"{self.source}: {self.rows_read} rows read, {len(self.valid)} valid, "
+        lines = "" if self.lines_read in (None, self.rows_read) else f" (from {self.lines_read} lines)"
+        return (f"{self.source}: {self.rows_read} rows read{lines}, {len(self.valid)} valid, "
                 f"{len(self.rejected)} rejected, {len(self.warnings)} warnings")
+
+    def how_read(self) -> str:
+        """How the input was read, in one or two lines (empty for a canonical log)."""
+        return "; ".join(self.notes)
 
     def raise_for_rejected(self) -> pd.DataFrame:
         """Return the valid table, or raise :class:`LogValidationError` if any row was rejected."""
@@ -83,20 +104,28 @@ class ValidationReport:
 
 
 
-def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None = None,
-             today: dt.date | pd.Timestamp | None = None) -> ValidationReport:
+def validate(source: Source, mapping: Mapping[str, str] | None = None,
+             today: dt.date | pd.Timestamp | None = None, *, client: str | None = None,
+             date_order: str | None = None) -> ValidationReport:
     """Read and validate a log into the canonical table, finding every problem in one pass.
 
     Parameters
     ----------
     source
-        A path (CSV, Excel, Parquet, JSON) or a DataFrame. A DataFrame's own ``source_line``
+        A path (CSV, Excel, Parquet, JSON), a folder of log files (a folder of Parquet files is one
+        dataset), a list of paths, or a DataFrame. A DataFrame's own ``source_line``
         column (e.g. from :func:`backanalytics.read_table`) gives the line numbers when it holds
         whole numbers >= 1; otherwise rows are numbered from 1 and that column is ignored.
     mapping
-        Extra header mapping, input name -> canonical name (applied before the alias table).
+        Extra header mapping, input name -> canonical name (applied before the alias table), or
+        ``"ignore"`` (drop the column) or ``"stretch"`` (a grid column: its header is a stretch).
     today
         The date after which dates are "in the future" (default: the real today).
+    client
+        The client of a log without client column (default: each file's name; see
+        :mod:`backanalytics.shape`).
+    date_order
+        ``"dmy"``, ``"mdy"`` or ``"ymd"`` for dates like ``03/11/2026`` (default: told by the column).
 
     Returns
     -------
@@ -117,16 +146,22 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     >>> report.valid["stretch"].tolist(), report.failures["rule"].tolist()
     (["Child's Pose"], ['pain must be between 0 and 10'])
     """
-    name = Path(source).name if isinstance(source, (str, Path)) else "log"
-    raw, read_warnings = _read(source, mapping)
-    try:
-        renamed = rename_columns(raw, mapping)
-    except LogReadError as exc:
-        raise LogReadError(f"{name}: {exc}") from None
-    if raw.empty:
+    if date_order is not None and date_order not in ORDERS:
+        raise LogReadError(f"date_order must be one of {', '.join(ORDERS)}, not {date_order!r}")
+    name = source_name(source)
+    raw, read_warnings = read_sources(source, mapping)
+    if raw.empty and C.SOURCE_FILE not in raw:
         raise LogReadError(f"{name}: the file has a header but no rows")
-    frame, cell_problems, cell_warnings = unpack_cells(renamed.frame.reset_index(drop=True))
-    parsed = parse_log(frame, renamed.factors)
+    shaped = shape(raw, name, client=client, mapping=mapping)
+    raw = shaped.frame
+    try:
+        renamed = rename_columns(raw, {k: v for k, v in (mapping or {}).items() if v not in (IGNORE, STRETCH_COLUMN)})
+        if raw.empty:
+            raise LogReadError("no rows to read")
+        frame, cell_problems, cell_warnings = unpack_cells(renamed.frame.reset_index(drop=True))
+        parsed = parse_log(frame, renamed.factors, date_order=date_order)
+    except (LogReadError, AmbiguousDates) as exc:
+        raise LogReadError(f"{name}: {exc}") from None
     problems = _all_problems(raw, frame, parsed, renamed, cell_problems, today)
     bad_rows = np.unique(problems["row"].to_numpy(dtype=np.intp))
     good_rows = np.setdiff1d(np.arange(len(frame)), bad_rows, assume_unique=True) if len(bad_rows) else None
@@ -134,12 +169,22 @@ def validate(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     row_warnings = concat([cell_warnings, parsed.warnings], ["row", "column", "value", "warning"])
     row_warnings = concat([row_warnings[~row_warnings["row"].isin(bad_rows)],
                             duplicate_warnings(parsed, good_rows)], ["row", "column", "value", "warning"])
-    warnings = pd.concat([with_lines(row_warnings, lines, "warning").astype({C.SOURCE_LINE: "Int64"}),
-                          _header_warnings(renamed.ignored, read_warnings)], ignore_index=True)
-    failures = with_lines(problems, lines, "rule").sort_values(
-        [C.SOURCE_LINE, "column"], kind="stable").reset_index(drop=True)
+    files = raw[C.SOURCE_FILE].reset_index(drop=True) if C.SOURCE_FILE in raw else None
+    shape_warnings = pd.DataFrame(shaped.row_warnings, columns=WARNING_COLUMNS).astype({C.SOURCE_LINE: "Int64"})
+    warnings = pd.concat([with_lines(row_warnings, lines, "warning", files).astype({C.SOURCE_LINE: "Int64"}),
+                          shape_warnings, _header_warnings(renamed.ignored, shaped.warnings + read_warnings)],
+                         ignore_index=True)
+    failures = with_lines(problems, lines, "rule", files).sort_values(
+        [*([C.SOURCE_FILE] if files is not None else []), C.SOURCE_LINE, "column"], kind="stable"
+    ).reset_index(drop=True)
+    notes = shaped.notes + parsed.notes
+    if len(good_rows if good_rows is not None else frame) and not parsed.columns[C.STRETCH].values.notna().any() \
+            and len(renamed.ignored):
+        notes.append(f"NO STRETCH read at all, while {len(renamed.ignored)} column(s) were ignored "
+                     f"({', '.join(c for c, _ in renamed.ignored[:4])}): map them with --map \"Col=stretch\"")
     return ValidationReport(valid=parsed.frame(good_rows), rejected=_rejected(raw, problems, bad_rows),
-                            failures=failures, warnings=warnings, rows_read=len(raw), source=name)
+                            failures=failures, warnings=warnings, rows_read=len(raw), source=name,
+                            lines_read=shaped.lines_read, notes=notes)
 
 
 def _all_problems(raw: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog, renamed: Renamed,
@@ -152,7 +197,8 @@ def _all_problems(raw: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog, ren
     schema_problems = without(schema_failures(parsed, pd.Timestamp(today) if today else None),
                                parse_problems)
     schema_problems["value"] = _written(schema_problems, frame, parsed).tolist()
-    return concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw)], PROBLEM_COLUMNS)
+    return concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw), _cell_errors(raw)],
+                  PROBLEM_COLUMNS)
 
 
 def _rejected(raw: pd.DataFrame, problems: pd.DataFrame, bad_rows: np.ndarray) -> pd.DataFrame:
@@ -175,28 +221,6 @@ def _written(problems: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog) -> 
     return values
 
 
-def _read(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None
-          ) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
-    """The raw table with ``source_line``, and the reader's warnings (column, value, warning)."""
-    if not isinstance(source, pd.DataFrame):
-        return read_table_with_warnings(source, mapping)
-    raw = source.reset_index(drop=True).copy()
-    if C.SOURCE_LINE in raw and not _whole_lines(raw[C.SOURCE_LINE]):
-        raw = raw.rename(columns={C.SOURCE_LINE: f"{C.SOURCE_LINE} (input)"})
-    if C.SOURCE_LINE not in raw:
-        raw[C.SOURCE_LINE] = raw.index + 1
-    return raw, []
-
-
-def _whole_lines(lines: pd.Series) -> bool:
-    """True when a column can be line numbers: whole numbers >= 1, none missing."""
-    if not pd.api.types.is_numeric_dtype(lines) or pd.api.types.is_bool_dtype(lines):
-        return False
-    values = lines.to_numpy(dtype=float, na_value=np.nan)
-    return bool(np.isfinite(values).all() and (values >= 1).all() and (values % 1 == 0).all())
-
-
-
 def _extra_fields(raw: pd.DataFrame) -> pd.DataFrame:
     """One problem per CSV row with more fields than its header."""
     if C.EXTRA_FIELDS not in raw:
@@ -209,6 +233,16 @@ def _extra_fields(raw: pd.DataFrame) -> pd.DataFrame:
 
 
 
+def _cell_errors(raw: pd.DataFrame) -> pd.DataFrame:
+    """One problem per row with a cell the reader could not take (an Excel error, an unsaved formula)."""
+    if C.CELL_ERRORS not in raw:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    cells = raw[C.CELL_ERRORS].reset_index(drop=True)
+    text, present = present_text(cells.astype(object).where(cells.notna(), ""))
+    rows = np.flatnonzero((present & text.ne("")).to_numpy(dtype=bool))
+    return pd.DataFrame({"row": rows, "column": "cell", "value": None, "rule": text.iloc[rows].to_numpy()})
+
+
 def _header_warnings(ignored: list[tuple[str, str]], read_warnings: list[tuple[str, str, str]]
                      ) -> pd.DataFrame:
     """Warnings about the file and its columns (no line): built at once, one row each."""
@@ -219,8 +253,9 @@ def _header_warnings(ignored: list[tuple[str, str]], read_warnings: list[tuple[s
 
 
 
-def load_log(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None = None,
-             today: dt.date | pd.Timestamp | None = None) -> pd.DataFrame:
+def load_log(source: Source, mapping: Mapping[str, str] | None = None,
+             today: dt.date | pd.Timestamp | None = None, *, client: str | None = None,
+             date_order: str | None = None) -> pd.DataFrame:
     """Return the valid canonical log, or raise :class:`LogValidationError` listing every problem.
 
     Examples
@@ -231,4 +266,5 @@ def load_log(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | Non
     >>> log.loc[0, "stretch"], float(log.loc[0, "hold_s"])
     ('Cobra Stretch', 20.0)
     """
-    return validate(source, mapping=mapping, today=today).raise_for_rejected()
+    return validate(source, mapping=mapping, today=today, client=client,
+                    date_order=date_order).raise_for_rejected()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
+from backanalytics.cells.amounts import AMBIGUOUS_COMMA, FOREIGN_DIGIT, comma_reading, durations, scores
 from backanalytics.cells.column import Encoded, Parsed, encode_columns, normalise_stretch_names
-from backanalytics.cells.parse import parse_bool, parse_dates, parse_numbers, parse_side
+from backanalytics.cells.dates import ORDERS, read_written_dates
+from backanalytics.cells.parse import parse_bool, parse_dates, parse_numbers, parse_side, present_text
 from backanalytics.problems import Problems
 
 
@@ -23,11 +26,13 @@ class ParsedLog:
     columns : every canonical column, as :class:`Parsed`.
     problems : cells that could not be parsed (``row, column, value, rule``).
     warnings : cells kept with a warning (``row, column, value, warning``).
+    notes : how cells were read, for people ("dates month/day/year (line 14: 10/13/2026)").
     """
 
     columns: dict[str, Parsed]
     problems: pd.DataFrame
     warnings: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
     def frame(self, positions: np.ndarray | None = None) -> pd.DataFrame:
         """The typed canonical table, of all rows or of the rows at ``positions``.
@@ -48,18 +53,26 @@ class ParsedLog:
 
 
 
-def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None) -> ParsedLog:
+def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None,
+              date_order: str | None = None) -> ParsedLog:
     """Parse renamed raw columns into canonical types, once per distinct cell of each column.
 
     Problems and warnings name rows by position (``row``), with the cell as written as ``value``.
+    ``date_order`` (``"dmy"``, ``"mdy"``, ``"ymd"``) reads day-month dates; by default the
+    column decides it (see :mod:`backanalytics.cells.dates`).
+
+    Raises
+    ------
+    AmbiguousDates
+        When the order of day-month dates cannot be told and ``date_order`` is None.
     """
     factors = factors or {}
     problems, warnings = Problems(frame), Problems(frame, "warning")
+    notes: list[str] = []
     encoded = encode_columns(frame)
     columns = {C.CLIENT_ID: _parse_client(frame, encoded, problems)}
-    columns[C.DATE], date_times, bad_date = _parse_date(encoded)
+    columns[C.DATE], date_times = _parse_date(frame, encoded, date_order, problems, notes)
     columns[C.TIME] = _parse_time(frame, encoded, date_times, columns[C.DATE].codes, problems)
-    problems.add(bad_date, C.DATE, "date must be an ISO 8601 date (YYYY-MM-DD) or date-time")
     columns[C.STRETCH] = _parse_stretch(frame, encoded, warnings)
     # A row must say something: a stretch, a score, or a planned rest day. A score that failed
     # to parse still counts as said, so the row is reported for that score, not for this rule.
@@ -68,7 +81,7 @@ def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None) -
         if name not in frame:
             columns[name] = _absent(name, len(frame))
             continue
-        columns[name], given = _parse_number(encoded, name, factors.get(name, 1.0), problems)
+        columns[name], given = _parse_number(encoded, name, factors.get(name, 1.0), problems, notes)
         if name in C.SCORES:
             said |= given[columns[name].codes]
     columns[C.SIDE] = _parse_side(encoded, problems) if C.SIDE in frame else _absent(C.SIDE, len(frame))
@@ -79,7 +92,7 @@ def parse_log(frame: pd.DataFrame, factors: Mapping[str, float] | None = None) -
     else:
         columns[C.PLANNED_REST] = _absent(C.PLANNED_REST, len(frame))
     problems.add(np.flatnonzero(~said), C.STRETCH, "row has neither a stretch nor any score")
-    return ParsedLog(columns, problems.table(), warnings.table())
+    return ParsedLog(columns, problems.table(), warnings.table(), notes)
 
 
 def _absent(name: str, n_rows: int) -> Parsed:
@@ -100,20 +113,64 @@ def _absent(name: str, n_rows: int) -> Parsed:
 def _parse_client(frame: pd.DataFrame, encoded: Encoded, problems: Problems) -> Parsed:
     """client_id: stripped text; an empty id is a problem."""
     codes, cells = encoded[C.CLIENT_ID]
-    cid = cells.astype("string").str.strip()
+    cid, present = present_text(cells)  # "n/a", "-", "NULL"... are no id, as in every other column
+    cid = cid.where(present).map(lambda v: unicodedata.normalize("NFC", v), na_action="ignore")
+    cid = cid.astype("string")  # one client whether its name was typed composed or decomposed
     values = cid.mask(cid == "").astype(str).where(cid.notna() & (cid != ""), None)
     parsed = Parsed(codes, values.astype("str")).reusing(frame.get(C.CLIENT_ID), cells)
     problems.add(parsed.where(cid.isna() | (cid == "")), C.CLIENT_ID, "client_id is required")
     return parsed
 
 
-def _parse_date(encoded: Encoded) -> tuple[Parsed, pd.Series | None, np.ndarray]:
-    """The date column, the time of day of each distinct date cell (None if none has one), and
-    the rows whose date cannot be parsed."""
+def _parse_date(frame: pd.DataFrame, encoded: Encoded, order: str | None, problems: Problems,
+                notes: list[str]) -> tuple[Parsed, pd.Series | None]:
+    """The date column and the time of day of each distinct date cell (None if none has one).
+
+    ISO dates take the fast path; the cells it leaves are read as people write them.
+    """
     codes, cells = encoded[C.DATE]
     dates, times, bad = parse_dates(cells)
-    parsed = Parsed(codes, dates.reset_index(drop=True))
-    return parsed, times, parsed.where(bad)
+    dates, bad = dates.reset_index(drop=True), bad.reset_index(drop=True)
+    rules = pd.Series(pd.NA, index=dates.index, dtype="string")
+    rules[bad] = "date must be a date (2026-11-03, 3 Nov 2026, 11/3/2026...) or date-time"
+    todo = bad & dates.isna() & ~_foreign_digits(cells)
+    if todo.any():
+        read, order, evidence = read_written_dates(cells[todo], order)
+        read.index = dates.index[todo]
+        dates[todo] = read["date"].where(read["rule"].isna())
+        rules[todo] = read["rule"].where(read["rule"].notna() | read["date"].isna(), pd.NA).fillna(
+            rules[todo].where(read["date"].isna()))
+        if read["time"].notna().any():
+            times = (times.reset_index(drop=True) if times is not None
+                     else pd.Series(pd.NA, index=dates.index, dtype="string"))
+            times[todo] = read["time"].where(read["rule"].isna())
+        if order is not None and (read["date"].notna() & read["rule"].isna()).any():
+            notes.append(f"dates {ORDERS[order]}" + (
+                "" if evidence is None else _where(frame, codes, read.index[evidence], cells)))
+    rules[_foreign_digits(cells) & cells.notna()] = "date must be written with the digits 0-9"
+    parsed = Parsed(codes, dates)
+    _add_rules(problems, parsed, rules, C.DATE)
+    return parsed, times
+
+
+def _where(frame: pd.DataFrame, codes: np.ndarray, cell: int, cells: pd.Series) -> str:
+    """' (line 14: 10/13/2026)': the first line holding distinct cell ``cell``."""
+    row = int(np.argmax(codes == cell))
+    return f" (line {frame[C.SOURCE_LINE].iloc[row]}: {cells[cell]})"
+
+
+def _foreign_digits(cells: pd.Series) -> pd.Series:
+    """Cells holding a digit of another script (which no parser here reads)."""
+    if cells.dtype != object and not isinstance(cells.dtype, pd.StringDtype):
+        return pd.Series(False, index=cells.index)
+    found = cells.astype("string").str.contains(FOREIGN_DIGIT, regex=True)
+    return found.fillna(False).astype(bool).reset_index(drop=True)
+
+
+def _add_rules(problems: Problems, parsed: Parsed, rules: pd.Series, column: str) -> None:
+    """One problem per row whose distinct cell has a rule (``rules``: one per cell, NA = none)."""
+    for rule in rules.dropna().unique():
+        problems.add(parsed.where(rules.eq(rule).fillna(False).to_numpy(dtype=bool)), column, str(rule))
 
 
 def _parse_time(frame: pd.DataFrame, encoded: Encoded, date_times: pd.Series | None,
@@ -155,15 +212,49 @@ def _parse_stretch(frame: pd.DataFrame, encoded: Encoded, warnings: Problems) ->
     return parsed
 
 
-def _parse_number(encoded: Encoded, name: str, factor: float, problems: Problems
+def _parse_number(encoded: Encoded, name: str, factor: float, problems: Problems, notes: list[str]
                   ) -> tuple[Parsed, np.ndarray]:
-    """A numeric column in its canonical unit, and the cells that hold a value (parsed or not)."""
+    """A numeric column in its canonical unit, and the cells that hold a value (parsed or not).
+
+    Plain numbers take the fast path; the cells it leaves are read as durations (hold), scores
+    out of 10 (ratings) or numbers with a thousands comma, each with its own rule when unread.
+    """
     codes, cells = encoded[name]
     values, bad = parse_numbers(cells)
+    values, bad = values.reset_index(drop=True), bad.reset_index(drop=True)
     given = (values.notna() | bad).to_numpy(dtype=bool)
+    rules = pd.Series(pd.NA, index=values.index, dtype="string")
+    rules[bad] = f"{name} must be a finite number"
+    text = present_text(cells)[0].reset_index(drop=True)
+    commas = text.str.fullmatch(AMBIGUOUS_COMMA).fillna(False).astype(bool)
+    if commas.any():  # "1,000": the column's other cells say whether "," separates thousands
+        reading = comma_reading(text)
+        if reading == "thousands":
+            values[commas] = pd.to_numeric(text[commas].str.replace(",", ""), errors="coerce")
+            notes.append(f"{name}: ',' read as a thousands separator")
+        elif reading == "decimal":
+            notes.append(f"{name}: ',' read as a decimal comma")
+        else:
+            values[commas] = np.nan
+            rules[commas] = (f"{name}: ',' may be a thousands separator or a decimal comma here; write "
+                             f"{text[commas].iloc[0].replace(',', '')} or {text[commas].iloc[0].replace(',', '.')}")
+    unit = pd.Series(False, index=values.index)
+    todo = rules.notna() & ~commas
+    if todo.any() and name == C.HOLD_S:
+        seconds, why = durations(cells.reset_index(drop=True)[todo])
+        seconds.index = why.index = values.index[todo]
+        values[todo], rules[todo], unit[todo] = seconds, why.str.replace("must", "hold_s must", n=1), seconds.notna()
+        if unit.any():
+            notes.append("durations as text")
+    elif todo.any() and name in C.RATINGS:
+        read, why = scores(text[todo], name)
+        read.index = why.index = values.index[todo]
+        values[todo] = read
+        rules[todo] = why.where(why.notna() | read.notna(), rules[todo]).where(read.isna())
+    rules[_foreign_digits(cells) & rules.notna()] = f"{name} must be written with the digits 0-9"
     parsed = Parsed(codes, values)
-    problems.add(parsed.where(bad), name, f"{name} must be a finite number")
-    values = (values * factor).reset_index(drop=True)
+    _add_rules(problems, parsed, rules, name)
+    values = values.where(unit, values * factor)
     if name == C.REPS:
         fractional = values.notna() & (values % 1 != 0)
         problems.add(parsed.where(fractional), name, "reps must be a whole number")

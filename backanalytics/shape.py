@@ -1,0 +1,256 @@
+"""Shape: the layouts people keep -> the one long table validation knows.
+
+Between reading a file and matching its headers. Four layouts are recognised, each said in
+:attr:`Shaped.notes` and never guessed silently:
+
+- **client from the file or sheet**: no client column -> the ``client=`` given, else each file's
+  name (``sam.csv`` -> ``sam``), else, for a workbook with several log sheets, each sheet's name;
+- **wide grid**: a column whose header names a catalog stretch (``Cobra``, ``Cobra (min)``,
+  ``Child's pose reps``, ``Hamstrings (s)``) holding checkmarks or amounts -> one row per (line,
+  stretch done); the unit hint says what an amount is;
+- **list cells**: ``Cat-Cow; Child's Pose, Cobra`` in the stretch column -> one row per stretch;
+- a checkbox-like column that is no stretch is dropped with a warning saying how to map it.
+
+Rows keep their ``source_line`` (and ``source_file``), so every problem names the file's line.
+Conservation: a line yields one row per stretch it records (a grid line with nothing ticked and
+nothing else to record yields none, with a warning); validation's ``valid + rejected`` adds up to
+the rows shaped (``rows_read``), and :attr:`Shaped.lines_read` counts the lines read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
+
+from backanalytics import catalog
+from backanalytics import columns as C
+from backanalytics.cells.parse import present_text
+from backanalytics.headers import target_of
+
+#: Mapping values of the shape step: drop a column, or read its header as a stretch.
+IGNORE, STRETCH_COLUMN = "ignore", "stretch"
+_TICKED = {"true", "yes", "y", "x", "✓", "✔", "☑", "1", "1.0", "done"}
+_UNTICKED = {"false", "no", "n", "0", "0.0", "☐", "✗"}
+_HINT = re.compile(r"^(?P<name>.*?)[\s_]*(?:\((?P<paren>[^)]*)\)|(?P<word>reps|rep|sec|secs|seconds|s|min|mins|"
+                   r"minutes))$", re.IGNORECASE)
+_HINT_UNITS = {"reps": "reps", "rep": "reps", "x": "reps", "s": "s", "sec": "s", "secs": "s", "seconds": "s",
+               "min": "min", "mins": "min", "minutes": "min"}
+
+
+@dataclass
+class Shaped:
+    """The result of :func:`shape`: one long table and what was done to get it."""
+
+    frame: pd.DataFrame
+    lines_read: int
+    warnings: list[tuple[str, str, str]] = field(default_factory=list)
+    row_warnings: list[tuple[object, str, str | None, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def shape(raw: pd.DataFrame, name: str = "log", client: str | None = None,
+          mapping: Mapping[str, str] | None = None) -> Shaped:
+    """Turn a raw table of any supported layout into the long layout, one row per stretch.
+
+    Parameters
+    ----------
+    raw
+        The raw table with ``source_line`` (and ``source_file`` / ``sheet`` for several inputs).
+    name
+        The file's name: a one-person log without client column is the client of this name's stem.
+    client
+        The client of a one-person log (wins over the file name; a client column wins over both).
+    mapping
+        The user's header mapping; values ``"ignore"`` and ``"stretch"`` are this step's.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Date": ["2026-11-02", "2026-11-03"], "Cobra (min)": ["1", ""],
+    ...                     "Cat-Cow": ["TRUE", "TRUE"], "source_line": [2, 3]})
+    >>> s = shape(raw, "sam.csv")
+    >>> s.frame[["client_id", "stretch", "hold_s", "source_line"]].values.tolist()
+    [['sam', 'Cobra Stretch', 60.0, 2], ['sam', 'Cat-Cow', nan, 2], ['sam', 'Cat-Cow', nan, 3]]
+    """
+    user = {C.normalise_header(k): v for k, v in (mapping or {}).items()}
+    out = Shaped(raw, lines_read=len(raw))
+    names = {str(c) for c in raw.columns}
+    grid: list[tuple[object, str, str | None]] = []
+    for col in raw.columns:
+        if col in C.RESERVED:
+            continue
+        asked = user.get(C.normalise_header(col))
+        if asked == IGNORE:
+            out.frame = out.frame.drop(columns=[col])
+            out.warnings.append((str(col), None, "ignored, as the mapping asks"))
+            continue
+        found = None if asked == STRETCH_COLUMN else target_of(col, names, user)
+        if found is not None:
+            continue
+        stretch, unit = _stretch_header(col)
+        checkbox = _checkbox_like(raw[col])
+        if asked == STRETCH_COLUMN and (checkbox or _numeric_like(raw[col])):
+            grid.append((col, stretch or str(col).strip(), unit))
+        elif stretch is not None and (checkbox or _numeric_like(raw[col])):
+            grid.append((col, stretch, unit))
+        elif checkbox:
+            out.frame = out.frame.drop(columns=[col])
+            out.warnings.append((str(col), None, f"holds checkmarks but names no stretch of the catalog; ignored. "
+                                                 f"Map it: --map \"{col}=stretch\" (a stretch) or "
+                                                 f"--map \"{col}=ignore\" (not one)"))
+    if grid:
+        _explode_grid(out, grid)
+    _explode_lists(out, names, user)
+    _client_from_source(out, name, client, names, user)
+    return out
+
+
+def _stretch_header(col: object) -> tuple[str | None, str | None]:
+    """(catalog stretch, unit hint) named by a header, e.g. ``Cobra (min)`` -> ("Cobra Stretch", "min")."""
+    text = str(col).strip()
+    found = catalog.canonical_name(text)
+    if found is not None:
+        return found, None
+    hint = _HINT.match(text)
+    if hint:
+        unit = _HINT_UNITS.get((hint["paren"] or hint["word"] or "").strip().lower())
+        found = catalog.canonical_name(hint["name"].strip())
+        if found is not None:
+            return found, unit
+    return None, None
+
+
+def _checkbox_like(column: pd.Series) -> bool:
+    """True when every present cell is a checkmark or an empty box (and at least one is present)."""
+    if pd.api.types.is_bool_dtype(column):
+        return True
+    text, present = present_text(column)
+    values = set(text[present].str.lower().unique())
+    return bool(values) and values <= (_TICKED | _UNTICKED) and len(values) < 8
+
+
+def _numeric_like(column: pd.Series) -> bool:
+    """True when every present cell is a number or a duration with a unit (an amount)."""
+    text, present = present_text(column)
+    cells = text[present]
+    return bool(len(cells)) and bool(cells.str.fullmatch(
+        r"[0-9]+(?:[.,][0-9]+)?\s*(?:s|sec|secs|seconds|min|mins|minutes|reps)?|[0-9]{1,2}:[0-5][0-9]",
+        case=False).all())
+
+
+def _explode_grid(out: Shaped, grid: list[tuple[object, str, str | None]]) -> None:
+    """One row per (line, stretch done) of the grid columns; a line with nothing ticked and nothing
+    else to record yields no row (with a warning)."""
+    frame = out.frame
+    base = frame.drop(columns=[c for c, _, _ in grid])
+    parts, kept = [], np.zeros(len(frame), dtype=bool)
+    unhinted = []
+    for order, (col, stretch, unit) in enumerate(grid):
+        text, present = present_text(frame[col])
+        lower = text.str.lower()
+        if pd.api.types.is_bool_dtype(frame[col]):
+            done, amount = frame[col].fillna(False).astype(bool), pd.Series(np.nan, index=frame.index)
+        else:
+            amount = pd.to_numeric(text.str.replace(",", "."), errors="coerce")
+            ticks = _TICKED - {"1", "1.0"} if unit else _TICKED  # "1" in a "Cobra (min)" column is 1 minute
+            ticked = lower.isin(ticks).fillna(False).astype(bool)
+            done = present & ~lower.isin(_UNTICKED).fillna(False).astype(bool)
+            amount = amount.where(~ticked)
+            done = done & ~(amount == 0).fillna(False)
+        done = done.to_numpy(dtype=bool)
+        kept |= done
+        rows = base[done].assign(**{C.STRETCH: stretch, "_order": order})
+        amounts = amount[done]
+        written = text[done]
+        if unit == "reps":
+            rows[C.REPS] = amounts.to_numpy()
+        elif unit in ("s", "min"):
+            rows[C.HOLD_S] = (amounts * (60.0 if unit == "min" else 1.0)).astype(object).where(
+                amounts.notna(), written.where(~lower[done].isin(ticks).fillna(False))).to_numpy()
+        elif amounts.notna().any():
+            unhinted.append(str(col))
+        parts.append(rows)
+    others = [c for c in base.columns if c not in C.RESERVED and C.normalise_header(c) not in
+              {"date", "day", "client", "client_id", "notes", "note", "comment", "comments"}]
+    has_other = np.zeros(len(frame), dtype=bool)
+    for c in others:
+        has_other |= present_text(frame[c])[1].to_numpy(dtype=bool)
+    parts.append(base[~kept & has_other].assign(_order=-1))
+    for i in np.flatnonzero(~kept & ~has_other):
+        out.row_warnings.append((frame[C.SOURCE_LINE].iloc[i], C.STRETCH, None,
+                                 "no stretch ticked and nothing else on this line; no row recorded"))
+    long = pd.concat(parts).rename_axis("_line").reset_index()
+    long = long.sort_values(["_line", "_order"], kind="stable").drop(columns=["_line", "_order"])
+    out.frame = long.reset_index(drop=True)
+    out.notes.append(f"a grid: {len(grid)} stretch column{'s' if len(grid) > 1 else ''} "
+                     f"({', '.join(s for _, s, _ in grid[:4])}{', ...' if len(grid) > 4 else ''}) read as "
+                     f"one row per stretch done ({len(out.frame)} rows from {out.lines_read} lines)")
+    for col in unhinted:
+        out.warnings.append((col, None, "amounts without a unit: each counts the stretch as done, the amount "
+                                        f"is not read (name the unit: '{col} (s)', '{col} (min)' or "
+                                        f"'{col} reps')"))
+
+
+_LIST = r"[;,|+]|\s/\s"
+
+
+def _explode_lists(out: Shaped, names: set[str], user: Mapping[str, str]) -> None:
+    """One row per stretch of a cell listing several (``Cat-Cow; Child's Pose, Cobra``)."""
+    frame = out.frame
+    cols = [c for c in frame.columns if c not in C.RESERVED and (target_of(c, names, user) or ("",))[0] == C.STRETCH]
+    if len(cols) != 1 or frame[cols[0]].dtype == bool:
+        return
+    col = cols[0]
+    text, present = present_text(frame[col])
+    listed = present & text.str.contains(_LIST, regex=True).fillna(False).astype(bool)
+    if not listed.any():
+        return
+    cells = text[listed].drop_duplicates()
+    split = {cell: [p.strip() for p in re.split(_LIST, cell) if p.strip()] for cell in cells}
+    split = {cell: parts for cell, parts in split.items() if len(parts) > 1 and catalog.canonical_name(cell) is None
+             and any(catalog.canonical_name(p) is not None for p in parts)}
+    if not split:
+        return
+    listed &= text.isin(list(split)).fillna(False).astype(bool)
+    exploded = frame[listed].assign(**{col: text[listed].map(split)}).explode(col)
+    long = pd.concat([frame[~listed], exploded]).rename_axis("_line").reset_index()
+    out.frame = long.sort_values("_line", kind="stable").drop(columns="_line").reset_index(drop=True)
+    out.notes.append(f"lists of stretches in one cell on {int(listed.sum())} lines, read as one row each")
+
+
+def _client_from_source(out: Shaped, name: str, client: str | None, names: set[str],
+                        user: Mapping[str, str]) -> None:
+    """A log with no client column is one client per file (or per sheet of a workbook)."""
+    frame = out.frame
+    cols = [c for c in frame.columns if c not in C.RESERVED and (target_of(c, names, user) or ("",))[0] == C.CLIENT_ID]
+    if cols:
+        if C.SOURCE_FILE in frame:  # several files: one without a client column is its file's client
+            held = present_text(frame[cols[0]])[1]
+            files = frame[C.SOURCE_FILE].astype(str)
+            empty = ~held.groupby(files).transform("any").astype(bool)
+            if empty.any():
+                frame.loc[empty, cols[0]] = files[empty].map(lambda f: PurePath(f).stem)
+                out.notes.append(f"client from the file name for {files[empty].nunique()} file(s) without client "
+                                 "column")
+        return
+    if C.SOURCE_FILE in frame and frame[C.SOURCE_FILE].nunique() > 1:
+        frame[C.CLIENT_ID] = frame[C.SOURCE_FILE].astype(str).map(lambda f: PurePath(f).stem)
+        how = "each file's name"
+        out.notes.insert(0, f"{frame[C.SOURCE_FILE].nunique()} files, client from each file's name")
+    elif C.SHEET in frame and frame[C.SHEET].nunique() > 1:
+        frame[C.CLIENT_ID] = frame[C.SHEET].astype(str)
+        how = "each sheet's name"
+        out.notes.insert(0, f"one sheet per client ({frame[C.SHEET].nunique()} sheets), client from each "
+                            "sheet's name")
+    elif client is not None or name != "log":
+        who = client if client is not None else PurePath(name).stem
+        frame[C.CLIENT_ID] = who
+        how = "--client (client=)" if client is not None else "the file name"
+        out.notes.insert(0, f"one person's log, client {who!r} from {how}")
+    else:
+        return
+    out.warnings.append((C.CLIENT_ID, None, f"no client column: client from {how}"))
