@@ -36,19 +36,54 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def read_or_exit(path: Path) -> ValidationReport:
-    """Validate a file, turning an unusable input into exit code 2 with one line."""
+def read_or_exit(paths: list[Path], client: str | None = None, date_order: str | None = None,
+                 mapping: list[str] | None = None) -> ValidationReport:
+    """Validate files, turning an unusable input into exit code 2 with one line."""
     try:
-        return validate(path)
+        return validate(paths[0] if len(paths) == 1 else paths, mapping=parse_column_map(mapping),
+                        client=client, date_order=date_order)
     except LogReadError as exc:
         raise fail(str(exc)) from None
     except (OSError, MemoryError) as exc:
-        raise fail(f"{path}: cannot be read ({exc})") from None
+        raise fail(f"{paths[0]}: cannot be read ({exc})") from None
+
+
+def parse_column_map(items: list[str] | None) -> dict[str, str] | None:
+    """``--map "Col=target;Col2=target"`` options -> {column: target}; exit 2 when malformed."""
+    found: dict[str, str] = {}
+    for item in items or []:
+        for part in filter(None, (p.strip() for p in item.split(";"))):
+            column, sep, target = part.partition("=")
+            if not sep or not column.strip() or not target.strip():
+                raise fail(f"--map {part!r}: write it as COLUMN=TARGET, e.g. --map \"Walked dog=ignore\"")
+            found[column.strip()] = target.strip()
+    return found or None
+
+
+Files = Annotated[list[Path], typer.Argument(
+    help="Log files (CSV, Excel, Parquet, JSON), a folder of log files, or a Parquet dataset folder.")]
+ClientOpt = Annotated[str | None, typer.Option(
+    "--client", help="The client of a log without client column (default: the file name); with a "
+    "client column, only this client.")]
+DateOrder = Annotated[str | None, typer.Option(
+    "--date-order", help="How to read dates like 03/11/2026: dmy, mdy or ymd (default: told by the file).")]
+ColumnMap = Annotated[list[str] | None, typer.Option(
+    "--map", help="Columns: \"Col=target;...\" with a contract column, 'ignore' or 'stretch' "
+    "(a grid column), e.g. --map \"Walked dog=ignore\".")]
+
+
+def echo_how_read(report: ValidationReport, err: bool = False) -> None:
+    """validate's one or two lines on how the input was read, and the files it skipped."""
+    if report.notes:
+        typer.echo(f"read as: {report.how_read()}", err=err)
+    skipped = report.warnings[report.warnings["column"].eq("file")]
+    for row in skipped.itertuples(index=False):
+        typer.echo(f"  file {row[2]!s}: {row[3]}", err=err)
 
 
 @app.command("validate")
 def validate_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
+    files: Files,
     rejected: Annotated[Path | None, typer.Option(
         "--rejected", help="Write the rejected rows, with their problems, to this CSV.")] = None,
     valid: Annotated[Path | None, typer.Option(
@@ -56,6 +91,9 @@ def validate_cmd(
         "(a Parquet dataset partitioned by client bucket, for big logs and Dask).")] = None,
     buckets: Annotated[int, typer.Option(help="Client buckets of a --valid dataset folder.")] = 64,
     max_lines: Annotated[int, typer.Option(help="Show at most this many problem lines.")] = 200,
+    client: ClientOpt = None,
+    date_order: DateOrder = None,
+    mapping: ColumnMap = None,
 ) -> None:
     """Check a log against the data contract and list every problem with its line number.
 
@@ -69,18 +107,20 @@ def validate_cmd(
         raise fail("--buckets must be at least 1")
     outputs = [(name, path) for name, path in (("--rejected", rejected), ("--valid", valid)) if path is not None]
     for i, (name, path) in enumerate(outputs):
-        for other, taken in [("the input", file), *outputs[:i]]:
+        for other, taken in [*(("the input", f) for f in files), *outputs[:i]]:
             if path.resolve() == taken.resolve():
                 raise fail(f"{name} {path} is also {other}: write it somewhere else (nothing was written)")
-    report = read_or_exit(file)
+    report = read_or_exit(files, client, date_order, mapping)
     max_lines = max(max_lines, 0)
     typer.echo(report.summary())
+    echo_how_read(report)
     for row in report.failures.head(max_lines).itertuples(index=False):
         typer.echo(describe_failure(row))
     if len(report.failures) > max_lines:
         typer.echo(f"  ... and {len(report.failures) - max_lines} more problems")
     for row in report.warnings.head(max_lines).itertuples(index=False):
         where = f"line {row[0]}" if pd.notna(row[0]) else "header"
+        where = f"{row[4]} {where}" if len(row) > 4 and pd.notna(row[4]) else where
         typer.echo(f"  warning {where}: {row[1]} {'' if pd.isna(row[2]) else repr(str(row[2])[:60])}: {row[3]}")
     if rejected is not None:
         from backanalytics.report.safety import atomic_path, safe_frame
@@ -93,7 +133,7 @@ def validate_cmd(
         typer.echo(f"rejected rows written to {rejected}")
     if valid is not None:
         write_valid(report.valid, valid, buckets)
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if report.ok and not report.warnings["column"].eq("file").any() else 1)
 
 
 def write_valid(log: pd.DataFrame, out: Path, buckets: int) -> None:
@@ -198,14 +238,16 @@ SUMMARY_COLUMNS = ["days", "active_days", "adherence", "adherence_28d", "current
 
 @app.command("summary")
 def summary_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
-    client: Annotated[str | None, typer.Option("--client", help="Only this client.")] = None,
+    files: Files,
+    client: ClientOpt = None,
     prescription: Annotated[str | None, typer.Option(
         "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
         "[, start, stretches].")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
+    date_order: DateOrder = None,
+    mapping: ColumnMap = None,
 ) -> None:
     """Print consistency metrics for every client (or one).
 
@@ -216,12 +258,12 @@ def summary_cmd(
     if fmt not in {"table", "csv", "json"}:
         raise fail(f"--format must be table, csv or json, not {fmt!r}")
     rx = read_prescription(prescription)
-    report = read_or_exit(file)
+    report = read_or_exit(files, client, date_order, mapping)
     log = report.valid
     if log.empty:
-        raise fail(f"{file.name}: no valid rows to summarise")
+        raise fail(f"{report.source}: no valid rows to summarise")
     if client is not None and not (log[C.CLIENT_ID] == client).any():
-        raise fail(f"no client {client!r} in {file.name}")
+        raise fail(f"no client {client!r} in {report.source}")
     try:
         # The whole log, then the client: as_of defaults to the log's last day, not the client's,
         # so a client who stopped logging shows the days since they stopped.
@@ -240,6 +282,7 @@ def summary_cmd(
         typer.echo(table.reset_index().to_json(orient="records", date_format="iso", indent=2))
     else:
         typer.echo(report.summary())
+        echo_how_read(report)
         shown = table.copy()
         for col in ["adherence", "adherence_28d", "habit_strength", "dose_within_guidance"]:
             if col in shown:
@@ -374,8 +417,8 @@ def parse_exports(value: str) -> tuple[str, ...]:
 
 @app.command("report")
 def report_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
-    client: Annotated[str | None, typer.Option("--client", help="Report this client only.")] = None,
+    files: Files,
+    client: ClientOpt = None,
     all_clients: Annotated[bool, typer.Option(
         "--all", help="Every client, plus the caseload report and the metric exports.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="html, pdf or both.")] = "both",
@@ -397,6 +440,8 @@ def report_cmd(
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
     ] = None,
+    date_order: DateOrder = None,
+    mapping: ColumnMap = None,
 ) -> None:
     """Write self-contained HTML / PDF reports (and CSV / Excel / Parquet metric tables) into a folder.
 
@@ -438,16 +483,17 @@ def report_cmd(
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} exists and is not a folder")
     rx = read_prescription(prescription)
-    report = read_or_exit(file)
+    report = read_or_exit(files, client, date_order, mapping)
     if report.valid.empty:
-        raise fail(f"{file.name}: no valid rows to report on")
+        raise fail(f"{report.source}: no valid rows to report on")
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
-        raise fail(f"no client {client!r} in {file.name}")
+        raise fail(f"no client {client!r} in {report.source}")
     typer.echo(report.summary(), err=True)
+    echo_how_read(report, err=True)
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
-                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs)
+                               phase_date=phase_date, secret=key, source=report.source, jobs=jobs)
     except PdfUnavailableError as exc:
         raise fail(str(exc)) from None
     except (ValueError, KeyError) as exc:

@@ -9,7 +9,7 @@ Between reading a file and matching its headers. Four layouts are recognised, ea
   ``Child's pose reps``, ``Hamstrings (s)``) holding checkmarks or amounts -> one row per (line,
   stretch done); the unit hint says what an amount is;
 - **list cells**: ``Cat-Cow; Child's Pose, Cobra`` in the stretch column -> one row per stretch;
-- a checkbox-like column that is no stretch is dropped with a warning saying how to map it.
+- a checkbox-like column that is no stretch is not read, with a warning saying how to map it.
 
 Rows keep their ``source_line`` (and ``source_file``), so every problem names the file's line.
 Conservation: a line yields one row per stretch it records (a grid line with nothing ticked and
@@ -51,6 +51,8 @@ class Shaped:
     warnings: list[tuple[str, str, str]] = field(default_factory=list)
     row_warnings: list[tuple[object, str, str | None, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Columns this step already warned about (kept in the table, so rejected rows show them as read).
+    explained: set[str] = field(default_factory=set)
 
 
 def shape(raw: pd.DataFrame, name: str = "log", client: str | None = None,
@@ -80,30 +82,33 @@ def shape(raw: pd.DataFrame, name: str = "log", client: str | None = None,
     out = Shaped(raw, lines_read=len(raw))
     names = {str(c) for c in raw.columns}
     grid: list[tuple[object, str, str | None]] = []
+    dropped: list[object] = []
+    candidates = []
     for col in raw.columns:
         if col in C.RESERVED:
             continue
         asked = user.get(C.normalise_header(col))
         if asked == IGNORE:
-            out.frame = out.frame.drop(columns=[col])
+            dropped.append(col)
             out.warnings.append((str(col), None, "ignored, as the mapping asks"))
-            continue
-        found = None if asked == STRETCH_COLUMN else target_of(col, names, user)
-        if found is not None:
-            continue
+        elif asked == STRETCH_COLUMN or target_of(col, names, user) is None:
+            candidates.append(col)
+    kinds = _cell_kinds(raw, candidates)
+    for col in candidates:
         stretch, unit = _stretch_header(col)
-        checkbox = _checkbox_like(raw[col])
-        if asked == STRETCH_COLUMN and (checkbox or _numeric_like(raw[col])):
+        checkbox, numeric = kinds[col]
+        if user.get(C.normalise_header(col)) == STRETCH_COLUMN and (checkbox or numeric):
             grid.append((col, stretch or str(col).strip(), unit))
-        elif stretch is not None and (checkbox or _numeric_like(raw[col])):
+        elif stretch is not None and (checkbox or numeric):
             grid.append((col, stretch, unit))
-        elif checkbox:
-            out.frame = out.frame.drop(columns=[col])
+        elif checkbox and not numeric:  # a column of 1s and 0s is left to the headers' warning
+            dropped.append(col)
             out.warnings.append((str(col), None, f"holds checkmarks but names no stretch of the catalog; ignored. "
                                                  f"Map it: --map \"{col}=stretch\" (a stretch) or "
                                                  f"--map \"{col}=ignore\" (not one)"))
+    out.explained = {str(c) for c in dropped}
     if grid:
-        _explode_grid(out, grid)
+        _explode_grid(out, grid, names, user)
     _explode_lists(out, names, user)
     _client_from_source(out, name, client, names, user)
     return out
@@ -124,25 +129,32 @@ def _stretch_header(col: object) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _checkbox_like(column: pd.Series) -> bool:
-    """True when every present cell is a checkmark or an empty box (and at least one is present)."""
-    if pd.api.types.is_bool_dtype(column):
-        return True
-    text, present = present_text(column)
-    values = set(text[present].str.lower().unique())
-    return bool(values) and values <= (_TICKED | _UNTICKED) and len(values) < 8
+_AMOUNT = r"[0-9]+(?:[.,][0-9]+)?\s*(?:s|sec|secs|seconds|min|mins|minutes|reps)?|[0-9]{1,2}:[0-5][0-9]"
 
 
-def _numeric_like(column: pd.Series) -> bool:
-    """True when every present cell is a number or a duration with a unit (an amount)."""
-    text, present = present_text(column)
-    cells = text[present]
-    return bool(len(cells)) and bool(cells.str.fullmatch(
-        r"[0-9]+(?:[.,][0-9]+)?\s*(?:s|sec|secs|seconds|min|mins|minutes|reps)?|[0-9]{1,2}:[0-5][0-9]",
-        case=False).all())
+def _cell_kinds(raw: pd.DataFrame, columns: list[object]) -> dict[object, tuple[bool, bool]]:
+    """Per column, (checkbox-like, amount-like): every present cell a checkmark / an empty box, or
+    every present cell a number or a duration (and at least one present). Judged on the distinct
+    cells of all the columns at once."""
+    if not columns:
+        return {}
+    cells = [pd.unique(raw[c].to_numpy(dtype=object)) for c in columns]
+    owner = np.repeat(np.arange(len(columns)), [len(c) for c in cells])
+    text, present = present_text(pd.Series(np.concatenate(cells), dtype=object))
+    lower = text.str.lower()
+    boolean = pd.Series([v is True or v is False or isinstance(v, np.bool_) for v in np.concatenate(cells)])
+    tick = (lower.isin(_TICKED | _UNTICKED).fillna(False) | boolean).astype(bool)
+    amount = lower.str.fullmatch(_AMOUNT).fillna(False).astype(bool) & ~boolean
+    table = pd.DataFrame({"owner": owner, "present": present.to_numpy(), "tick": tick.to_numpy() | ~present.to_numpy(),
+                          "amount": amount.to_numpy() | ~present.to_numpy()})
+    found = table.groupby("owner")[["present", "tick", "amount"]].agg(
+        {"present": "any", "tick": "all", "amount": "all"}).reindex(range(len(columns)), fill_value=False)
+    return {c: (bool(f.present and f.tick), bool(f.present and f.amount))
+            for c, f in zip(columns, found.itertuples(index=False), strict=True)}
 
 
-def _explode_grid(out: Shaped, grid: list[tuple[object, str, str | None]]) -> None:
+def _explode_grid(out: Shaped, grid: list[tuple[object, str, str | None]], names: set[str],
+                  user: Mapping[str, str]) -> None:
     """One row per (line, stretch done) of the grid columns; a line with nothing ticked and nothing
     else to record yields no row (with a warning)."""
     frame = out.frame
@@ -174,8 +186,11 @@ def _explode_grid(out: Shaped, grid: list[tuple[object, str, str | None]]) -> No
         elif amounts.notna().any():
             unhinted.append(str(col))
         parts.append(rows)
-    others = [c for c in base.columns if c not in C.RESERVED and C.normalise_header(c) not in
-              {"date", "day", "client", "client_id", "notes", "note", "comment", "comments"}]
+    others = []  # contract columns that record something on their own (a score, a stretch...)
+    for c in base.columns:
+        found = None if c in C.RESERVED else target_of(c, names, user)
+        if found is not None and found[0] not in {C.CLIENT_ID, C.DATE, C.TIME, C.NOTES}:
+            others.append(c)
     has_other = np.zeros(len(frame), dtype=bool)
     for c in others:
         has_other |= present_text(frame[c])[1].to_numpy(dtype=bool)

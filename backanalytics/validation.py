@@ -150,14 +150,13 @@ def validate(source: Source, mapping: Mapping[str, str] | None = None,
         raise LogReadError(f"date_order must be one of {', '.join(ORDERS)}, not {date_order!r}")
     name = source_name(source)
     raw, read_warnings = read_sources(source, mapping)
-    if raw.empty and C.SOURCE_FILE not in raw:
-        raise LogReadError(f"{name}: the file has a header but no rows")
     shaped = shape(raw, name, client=client, mapping=mapping)
     raw = shaped.frame
     try:
         renamed = rename_columns(raw, {k: v for k, v in (mapping or {}).items() if v not in (IGNORE, STRETCH_COLUMN)})
         if raw.empty:
-            raise LogReadError("no rows to read")
+            raise LogReadError("the file has a header but no rows" if shaped.lines_read == 0 else
+                               "no rows to read (no line records a stretch or a score)")
         frame, cell_problems, cell_warnings = unpack_cells(renamed.frame.reset_index(drop=True))
         parsed = parse_log(frame, renamed.factors, date_order=date_order)
     except (LogReadError, AmbiguousDates) as exc:
@@ -172,7 +171,9 @@ def validate(source: Source, mapping: Mapping[str, str] | None = None,
     files = raw[C.SOURCE_FILE].reset_index(drop=True) if C.SOURCE_FILE in raw else None
     shape_warnings = pd.DataFrame(shaped.row_warnings, columns=WARNING_COLUMNS).astype({C.SOURCE_LINE: "Int64"})
     warnings = pd.concat([with_lines(row_warnings, lines, "warning", files).astype({C.SOURCE_LINE: "Int64"}),
-                          shape_warnings, _header_warnings(renamed.ignored, shaped.warnings + read_warnings)],
+                          shape_warnings, _header_warnings(
+                              [(c, w) for c, w in renamed.ignored if c not in shaped.explained],
+                              shaped.warnings + read_warnings)],
                          ignore_index=True)
     failures = with_lines(problems, lines, "rule", files).sort_values(
         [*([C.SOURCE_FILE] if files is not None else []), C.SOURCE_LINE, "column"], kind="stable"

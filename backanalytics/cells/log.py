@@ -243,7 +243,9 @@ def _parse_number(encoded: Encoded, name: str, factor: float, problems: Problems
     if todo.any() and name == C.HOLD_S:
         seconds, why = durations(cells.reset_index(drop=True)[todo])
         seconds.index = why.index = values.index[todo]
-        values[todo], rules[todo], unit[todo] = seconds, why.str.replace("must", "hold_s must", n=1), seconds.notna()
+        numeric = text[todo].str.fullmatch(r"[+-]?(?:inf|infinity|nan|[0-9.e+-]+)", case=False).fillna(False)
+        why = why.str.replace("must", "hold_s must", n=1).where(~numeric.astype(bool), rules[todo])  # "inf", "1e400"
+        values[todo], rules[todo], unit[todo] = seconds, why, seconds.notna()
         if unit.any():
             notes.append("durations as text")
     elif todo.any() and name in C.RATINGS:
