@@ -29,6 +29,7 @@ import pandas as pd
 
 from backanalytics import catalog
 from backanalytics import columns as C
+from backanalytics.cells.amounts import split_dose
 from backanalytics.cells.parse import present_text
 from backanalytics.headers import target_of
 
@@ -110,6 +111,7 @@ def shape(raw: pd.DataFrame, name: str = "log", client: str | None = None,
     if grid:
         _explode_grid(out, grid, names, user)
     _explode_lists(out, names, user)
+    _split_doses(out, names, user)
     _client_from_source(out, name, client, names, user)
     return out
 
@@ -189,7 +191,7 @@ def _explode_grid(out: Shaped, grid: list[tuple[object, str, str | None]], names
     others = []  # contract columns that record something on their own (a score, a stretch...)
     for c in base.columns:
         found = None if c in C.RESERVED else target_of(c, names, user)
-        if found is not None and found[0] not in {C.CLIENT_ID, C.DATE, C.TIME, C.NOTES}:
+        if found is not None and found[0] in C.CANONICAL and found[0] not in {C.CLIENT_ID, C.DATE, C.TIME, C.NOTES}:
             others.append(c)
     has_other = np.zeros(len(frame), dtype=bool)
     for c in others:
@@ -235,6 +237,51 @@ def _explode_lists(out: Shaped, names: set[str], user: Mapping[str, str]) -> Non
     long = pd.concat([frame[~listed], exploded]).rename_axis("_line").reset_index()
     out.frame = long.sort_values("_line", kind="stable").drop(columns="_line").reset_index(drop=True)
     out.notes.append(f"lists of stretches in one cell on {int(listed.sum())} lines, read as one row each")
+
+
+#: Headers of a column holding a whole dose (``3x30s``).
+DOSE_HEADERS = {"dose", "sets_x_reps", "reps_x_hold", "sets_x_hold", "reps_x_seconds", "sets_reps", "volume"}
+
+
+def _split_doses(out: Shaped, names: set[str], user: Mapping[str, str]) -> None:
+    """Reps and hold written in one cell (``3x30s``, ``30s x 3``, ``10 reps``) -> the reps and hold
+    columns; a reps or hold cell of its own is never overwritten (the row then keeps both and
+    validation compares them)."""
+    frame = out.frame
+    targets = {}
+    for c in frame.columns:
+        found = None if c in C.RESERVED else target_of(c, names, user)
+        if found is not None and found[0] in (C.HOLD_S, C.REPS):
+            targets.setdefault(found[0], c)
+    doses = [c for c in frame.columns if c not in C.RESERVED and C.normalise_header(c) in DOSE_HEADERS]
+    for col in [*doses, *targets.values()]:
+        if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+            continue
+        text, present = present_text(frame[col])
+        maybe = present & text.str.contains(r"[x×*]|rep|times", case=False, regex=True).fillna(False).astype(bool)
+        if not maybe.any():
+            continue
+        split = split_dose(text[maybe])
+        read = split["reps"].notna()
+        if not read.any():
+            continue
+        rows = split.index[read]
+        for target, part in ((C.REPS, "reps"), (C.HOLD_S, "hold")):
+            dest = targets.get(target)
+            if dest is None:
+                dest = targets[target] = target
+                frame[dest] = pd.Series(None, index=frame.index, dtype=object)
+            values = split.loc[rows, part]
+            if dest == col:
+                frame[dest] = frame[dest].astype(object)
+                frame.loc[rows, dest] = values.astype(object).where(values.notna(), None)
+            else:
+                empty = ~present_text(frame.loc[rows, dest])[1]
+                frame[dest] = frame[dest].astype(object)
+                frame.loc[rows[empty.to_numpy()], dest] = values[empty.to_numpy()].astype(object)
+        if col in doses:
+            out.explained.add(str(col))
+        out.notes.append(f"doses in one cell ({col}: {len(rows)} cells like {text[rows[0]]!r}) read as reps x hold")
 
 
 def _client_from_source(out: Shaped, name: str, client: str | None, names: set[str],
