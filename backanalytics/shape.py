@@ -236,7 +236,8 @@ def _explode_lists(out: Shaped, names: set[str], user: Mapping[str, str]) -> Non
     exploded = frame[listed].assign(**{col: text[listed].map(split)}).explode(col)
     long = pd.concat([frame[~listed], exploded]).rename_axis("_line").reset_index()
     out.frame = long.sort_values("_line", kind="stable").drop(columns="_line").reset_index(drop=True)
-    out.notes.append(f"lists of stretches in one cell on {int(listed.sum())} lines, read as one row each")
+    lines = int(listed.sum())
+    out.notes.append(f"lists of stretches in one cell on {lines} line{'s' if lines > 1 else ''}, one row per stretch")
 
 
 #: Headers of a column holding a whole dose (``3x30s``).

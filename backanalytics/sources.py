@@ -59,12 +59,26 @@ def read_sources(source: Source, mapping: Mapping[str, str] | None) -> tuple[pd.
         except LogReadError as exc:
             warnings.append(("file", path.name, f"skipped: {exc}"))
             continue
-        frames.append(frame.assign(**{C.SOURCE_FILE: path.name}))
+        frames.append(_aligned(frame, mapping).assign(**{C.SOURCE_FILE: path.name}))
         warnings += [(c, f"{path.name}: {v}", w) for c, v, w in found]
     if not frames:
         raise LogReadError(f"{source_name(source) if not isinstance(source, (str, Path)) else Path(source).name}: "
                            "no readable log file" + (f" ({warnings[0][1]}: {warnings[0][2]})" if warnings else ""))
     return pd.concat(frames, ignore_index=True), warnings
+
+
+def _aligned(frame: pd.DataFrame, mapping: Mapping[str, str] | None) -> pd.DataFrame:
+    """A file's headers renamed to their canonical names ("Day" in one file, "date" in another),
+    so that concatenating files does not split a column; a name already taken is left as is."""
+    from backanalytics.headers import target_of
+
+    user = {C.normalise_header(k): v for k, v in (mapping or {}).items()}
+    names, renames = {str(c) for c in frame.columns}, {}
+    for col in frame.columns:
+        found = None if col in C.RESERVED else target_of(col, names, user)
+        if found and found[1] == 1.0 and found[0] in C.CANONICAL and found[0] not in names | set(renames.values()):
+            renames[col] = found[0]
+    return frame.rename(columns=renames)
 
 
 def _parquet_dataset(folder: Path) -> bool:
