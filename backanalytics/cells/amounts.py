@@ -77,7 +77,7 @@ def _floats(text: pd.Series) -> pd.Series:
 #: ``1,000`` or ``12,500``: a thousands separator or a decimal comma, the cell alone cannot say.
 AMBIGUOUS_COMMA = r"^[+-]?[0-9]{1,3},[0-9]{3}$"
 _DECIMAL_COMMA = r"^[+-]?[0-9]+,[0-9]+$"
-_THOUSANDS = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"
+THOUSANDS = r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$"
 
 
 def comma_reading(text: pd.Series) -> str | None:
@@ -95,7 +95,7 @@ def comma_reading(text: pd.Series) -> str | None:
     text = text.astype("string").str.strip()
     ambiguous = text.str.fullmatch(AMBIGUOUS_COMMA).fillna(False)
     decimal = text.str.fullmatch(_DECIMAL_COMMA).fillna(False) & ~ambiguous
-    thousands = text.str.fullmatch(_THOUSANDS).fillna(False) & ~ambiguous
+    thousands = text.str.fullmatch(THOUSANDS).fillna(False) & ~ambiguous
     if decimal.any() and not thousands.any():
         return "decimal"
     if thousands.any() and not decimal.any():

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.cells.amounts import AMBIGUOUS_COMMA, FOREIGN_DIGIT, comma_reading, durations, scores
+from backanalytics.cells.amounts import AMBIGUOUS_COMMA, FOREIGN_DIGIT, THOUSANDS, comma_reading, durations, scores
 from backanalytics.cells.column import Encoded, Parsed, encode_columns, normalise_stretch_names
 from backanalytics.cells.dates import ORDERS, read_written_dates
 from backanalytics.cells.parse import parse_bool, parse_dates, parse_numbers, parse_side, present_text
@@ -227,14 +227,16 @@ def _parse_number(encoded: Encoded, name: str, factor: float, problems: Problems
     rules[bad] = f"{name} must be a finite number"
     text = present_text(cells)[0].reset_index(drop=True)
     commas = text.str.fullmatch(AMBIGUOUS_COMMA).fillna(False).astype(bool)
-    if commas.any():  # "1,000": the column's other cells say whether "," separates thousands
+    grouped = text.str.fullmatch(THOUSANDS).fillna(False).astype(bool)
+    if grouped.any():  # "1,000": the column's other cells say whether "," separates thousands
         reading = comma_reading(text)
         if reading == "thousands":
-            values[commas] = pd.to_numeric(text[commas].str.replace(",", ""), errors="coerce")
+            values[grouped] = pd.to_numeric(text[grouped].str.replace(",", ""), errors="coerce")
+            rules[grouped] = pd.NA
             notes.append(f"{name}: ',' read as a thousands separator")
         elif reading == "decimal":
             notes.append(f"{name}: ',' read as a decimal comma")
-        else:
+        elif commas.any():
             values[commas] = np.nan
             rules[commas] = (f"{name}: ',' may be a thousands separator or a decimal comma here; write "
                              f"{text[commas].iloc[0].replace(',', '')} or {text[commas].iloc[0].replace(',', '.')}")
