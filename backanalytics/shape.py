@@ -26,11 +26,12 @@ from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from backanalytics import catalog
 from backanalytics import columns as C
 from backanalytics.cells.amounts import split_dose
-from backanalytics.cells.parse import present_text
+from backanalytics.cells.parse import distinct, present_text
 from backanalytics.headers import target_of
 
 #: Mapping values of the shape step: drop a column, or read its header as a stretch.
@@ -222,22 +223,42 @@ def _explode_lists(out: Shaped, names: set[str], user: Mapping[str, str]) -> Non
     if len(cols) != 1 or frame[cols[0]].dtype == bool:
         return
     col = cols[0]
-    text, present = present_text(frame[col])
-    listed = present & text.str.contains(_LIST, regex=True).fillna(False).astype(bool)
-    if not listed.any():
+    if not _any_match(frame[col], _LIST):
         return
-    cells = text[listed].drop_duplicates()
-    split = {cell: [p.strip() for p in re.split(_LIST, cell) if p.strip()] for cell in cells}
-    split = {cell: parts for cell, parts in split.items() if len(parts) > 1 and catalog.canonical_name(cell) is None
-             and any(catalog.canonical_name(p) is not None for p in parts)}
+    codes, cells = distinct(frame[col])  # judged once per distinct cell: a big log has few names
+    text, present = present_text(cells)
+    split = {}
+    for i in np.flatnonzero((present & text.str.contains(_LIST, regex=True).fillna(False)).to_numpy(dtype=bool)):
+        parts = [p.strip() for p in re.split(_LIST, text[i]) if p.strip()]
+        if len(parts) > 1 and catalog.canonical_name(text[i]) is None and any(
+                catalog.canonical_name(p) is not None for p in parts):
+            split[i] = parts
     if not split:
         return
-    listed &= text.isin(list(split)).fillna(False).astype(bool)
-    exploded = frame[listed].assign(**{col: text[listed].map(split)}).explode(col)
+    flagged = np.zeros(len(cells), dtype=bool)
+    flagged[list(split)] = True
+    listed = pd.Series(flagged[codes], index=frame.index)
+    exploded = frame[listed].assign(**{col: [split[c] for c in codes[listed.to_numpy()]]}).explode(col)
     long = pd.concat([frame[~listed], exploded]).rename_axis("_line").reset_index()
     out.frame = long.sort_values("_line", kind="stable").drop(columns="_line").reset_index(drop=True)
     lines = int(listed.sum())
     out.notes.append(f"lists of stretches in one cell on {lines} line{'s' if lines > 1 else ''}, one row per stretch")
+
+
+_DOSE_HINT = r"[x×*]|rep|times"
+
+
+def _any_match(column: pd.Series, pattern: str) -> bool:
+    """True when some cell matches ``pattern`` (case-insensitive), judged on the distinct cells:
+    a canonical log (no lists, no doses) pays one hash pass of Arrow's ``unique`` per column."""
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return False
+    if isinstance(column.dtype, pd.StringDtype) and hasattr(column.array, "_pa_array"):
+        cells = pd.Series(pc.unique(column.array._pa_array).to_pylist(), dtype=object)
+    else:
+        cells = pd.Series(pd.unique(column.to_numpy(dtype=object)), dtype=object)
+    text, present = present_text(cells)
+    return bool((present & text.str.contains(pattern, case=False, regex=True).fillna(False)).any())
 
 
 #: Headers of a column holding a whole dose (``3x30s``).
@@ -258,10 +279,16 @@ def _split_doses(out: Shaped, names: set[str], user: Mapping[str, str]) -> None:
     for col in [*doses, *targets.values()]:
         if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
             continue
-        text, present = present_text(frame[col])
-        maybe = present & text.str.contains(r"[x×*]|rep|times", case=False, regex=True).fillna(False).astype(bool)
-        if not maybe.any():
+        if not _any_match(frame[col], _DOSE_HINT):
             continue
+        codes, cells = distinct(frame[col])  # judged once per distinct cell
+        cell_text, cell_present = present_text(cells)
+        maybe_cell = (cell_present & cell_text.str.contains(_DOSE_HINT, case=False, regex=True)
+                      .fillna(False)).to_numpy(dtype=bool)
+        if not maybe_cell.any():
+            continue
+        text = present_text(frame[col])[0]
+        maybe = pd.Series(maybe_cell[codes], index=frame.index)
         split = split_dose(text[maybe])
         read = split["reps"].notna()
         if not read.any():
