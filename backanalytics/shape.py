@@ -267,8 +267,8 @@ DOSE_HEADERS = {"dose", "sets_x_reps", "reps_x_hold", "sets_x_hold", "reps_x_sec
 
 def _split_doses(out: Shaped, names: set[str], user: Mapping[str, str]) -> None:
     """Reps and hold written in one cell (``3x30s``, ``30s x 3``, ``10 reps``) -> the reps and hold
-    columns; a reps or hold cell of its own is never overwritten (the row then keeps both and
-    validation compares them)."""
+    columns; a reps or hold cell of its own is never overwritten. A column named exactly as the
+    contract (``hold_s``, ``reps``) holds one amount per cell: a dose there is a rejected cell."""
     frame = out.frame
     targets = {}
     for c in frame.columns:
@@ -277,7 +277,7 @@ def _split_doses(out: Shaped, names: set[str], user: Mapping[str, str]) -> None:
             targets.setdefault(found[0], c)
     doses = [c for c in frame.columns if c not in C.RESERVED and C.normalise_header(c) in DOSE_HEADERS]
     for col in [*doses, *targets.values()]:
-        if pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
+        if str(col) in (C.HOLD_S, C.REPS):  # named as the contract: canonical cells, one amount each
             continue
         if not _any_match(frame[col], _DOSE_HINT):
             continue
