@@ -118,7 +118,7 @@ def validate_cmd(
         typer.echo(describe_failure(row))
     if len(report.failures) > max_lines:
         typer.echo(f"  ... and {len(report.failures) - max_lines} more problems")
-    for row in report.warnings.head(max_lines).itertuples(index=False):
+    for row in report.warnings[report.warnings["column"].ne("file")].head(max_lines).itertuples(index=False):
         where = f"line {row[0]}" if pd.notna(row[0]) else "header"
         where = f"{row[4]} {where}" if len(row) > 4 and pd.notna(row[4]) else where
         typer.echo(f"  warning {where}: {row[1]} {'' if pd.isna(row[2]) else repr(str(row[2])[:60])}: {row[3]}")
