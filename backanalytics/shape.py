@@ -327,10 +327,11 @@ def _client_from_source(out: Shaped, name: str, client: str | None, names: set[s
                 out.notes.append(f"client from the file name for {files[empty].nunique()} file(s) without client "
                                  "column")
         return
-    if C.SOURCE_FILE in frame and frame[C.SOURCE_FILE].nunique() > 1:
+    if C.SOURCE_FILE in frame and (frame[C.SOURCE_FILE].nunique() > 1 or client is None):
         frame[C.CLIENT_ID] = frame[C.SOURCE_FILE].astype(str).map(lambda f: PurePath(f).stem)
         how = "each file's name"
-        out.notes.insert(0, f"{frame[C.SOURCE_FILE].nunique()} files, client from each file's name")
+        count = frame[C.SOURCE_FILE].nunique()
+        out.notes.insert(0, f"{count} file{'s' if count > 1 else ''}, client from each file's name")
     elif C.SHEET in frame and frame[C.SHEET].nunique() > 1:
         frame[C.CLIENT_ID] = frame[C.SHEET].astype(str)
         how = "each sheet's name"

@@ -86,3 +86,22 @@ def test_a_column_with_thousands_separators_reads_1_000_as_a_thousand():
     assert report.failures["rule"].tolist() == ["hold_s must be at most 600 seconds"] * 2
     assert report.failures["value"].tolist() == ["1,000", "1,500.5"]
     assert "hold_s: ',' read as a thousands separator" in report.how_read()
+
+
+def test_a_row_with_a_cell_the_reader_could_not_take_is_rejected_with_that_text():
+    # The reader fills cell_errors for an Excel error cell (and leaves the cell itself blank).
+    raw = log(pain=["4", None], cell_errors=["", "pain: Excel error #DIV/0!"])
+    report = ba.validate(raw, today=TODAY)
+    assert report.failures[[C.SOURCE_LINE, "column", "rule"]].values.tolist() == [
+        [2, "cell", "pain: Excel error #DIV/0!"]]
+    assert len(report.valid) == 1 and len(report.rejected) == 1
+
+
+def test_raw_rows_of_several_files_are_each_files_client_and_name_their_file():
+    # What the reader hands over for two files: lines numbered per file, the file in source_file.
+    raw = pd.DataFrame({"date": ["2026-11-02", "2026-11-03", "2026-11-02"], "stretch": "Cobra",
+                        "pain": ["3", "11", "4"], "source_file": ["ann.csv", "ann.csv", "bo.csv"],
+                        "source_line": [2, 3, 2]})
+    report = ba.validate(raw, today=TODAY)
+    assert report.valid[C.CLIENT_ID].tolist() == ["ann", "bo"]
+    assert report.failures[[C.SOURCE_FILE, C.SOURCE_LINE]].values.tolist() == [["ann.csv", 3]]
