@@ -97,6 +97,8 @@ def rename_columns(raw: pd.DataFrame, mapping: Mapping[str, str] | None = None) 
             out[target] = merged
             conflicts.append(problems.assign(column=target))
     out[C.SOURCE_LINE] = raw[C.SOURCE_LINE]
+    if C.SOURCE_FILE in raw:  # several files: cells read per file (e.g. each file's date order)
+        out[C.SOURCE_FILE] = raw[C.SOURCE_FILE]
     return Renamed(out, factors, ignored, concat(conflicts, PROBLEM_COLUMNS))
 
 

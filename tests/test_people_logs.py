@@ -173,3 +173,16 @@ def test_rows_from_one_grid_line_report_that_line():
     # Line 7 holds two stretches and a pain of 11: both rows are rejected, each naming line 7.
     assert report.failures[C.SOURCE_LINE].tolist() == [7, 7]
     assert (report.lines_read, report.rows_read, len(report.valid), len(report.rejected)) == (2, 3, 1, 2)
+
+
+def test_each_file_decides_its_own_day_month_order(tmp_path):
+    (tmp_path / "us.csv").write_text("Date,Exercise\n11/3/2026,Cobra\n11/13/2026,Cobra\n")
+    (tmp_path / "eu.csv").write_text("Date,Exercise\n3/11/2026,Cobra\n13/11/2026,Cobra\n")
+    report = ba.validate(tmp_path, today=TODAY)
+    # Both files mean 3 and 13 November: us.csv month first, eu.csv day first.
+    days = report.valid.groupby(C.CLIENT_ID)[C.DATE].apply(lambda d: [x.strftime("%m-%d") for x in d]).to_dict()
+    assert days == {"eu": ["11-03", "11-13"], "us": ["11-03", "11-13"]} and report.ok
+    assert "eu.csv: dates day/month/year (line 3: 13/11/2026)" in report.how_read()
+    (tmp_path / "unsure.csv").write_text("Date,Exercise\n3/11/2026,Cobra\n")
+    with pytest.raises(LogReadError, match="unsure.csv: dates like '3/11/2026'"):
+        ba.validate(tmp_path, today=TODAY)

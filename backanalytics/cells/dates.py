@@ -32,11 +32,11 @@ _WORD_FORMATS = ["%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "
 class AmbiguousDates(ValueError):
     """Every day-month date of a column reads both ways; ``example`` is one of them."""
 
-    def __init__(self, example: str):
+    def __init__(self, example: str, where: str | None = None):
         self.example = example
         super().__init__(
-            f"dates like {example!r} can be day/month or month/day and no date tells which; "
-            "say how to read them with --date-order dmy|mdy|ymd (API: date_order=)")
+            ("" if where is None else f"{where}: ") + f"dates like {example!r} can be day/month or month/day "
+            "and no date tells which; say how to read them with --date-order dmy|mdy|ymd (API: date_order=)")
 
 
 def read_written_dates(cells: pd.Series, order: str | None = None) -> tuple[pd.DataFrame, str | None, int | None]:

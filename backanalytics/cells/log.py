@@ -12,7 +12,7 @@ import pandas as pd
 from backanalytics import columns as C
 from backanalytics.cells.amounts import AMBIGUOUS_COMMA, FOREIGN_DIGIT, THOUSANDS, comma_reading, durations, scores
 from backanalytics.cells.column import Encoded, Parsed, encode_columns, normalise_stretch_names
-from backanalytics.cells.dates import ORDERS, read_written_dates
+from backanalytics.cells.dates import ORDERS, AmbiguousDates, read_written_dates
 from backanalytics.cells.parse import parse_bool, parse_dates, parse_numbers, parse_side, present_text
 from backanalytics.problems import Problems
 
@@ -129,23 +129,36 @@ def _parse_date(frame: pd.DataFrame, encoded: Encoded, order: str | None, proble
     ISO dates take the fast path; the cells it leaves are read as people write them.
     """
     codes, cells = encoded[C.DATE]
+    files = np.zeros(len(cells), dtype=np.intp)
+    file_names = [None]
+    if C.SOURCE_FILE in frame and frame[C.SOURCE_FILE].nunique() > 1:
+        # Several files: each file decides its own day/month order, so a date cell is told
+        # apart by its file too (one distinct cell per (file, cell) pair).
+        file_codes, file_names = pd.factorize(frame[C.SOURCE_FILE])
+        pairs, firsts = pd.factorize(file_codes.astype(np.int64) * len(cells) + codes)
+        codes, cells, files = pairs.astype(np.intp), cells.take(firsts % len(cells)).reset_index(drop=True), \
+            (firsts // len(cells)).astype(np.intp)
     dates, times, bad = parse_dates(cells)
     dates, bad = dates.reset_index(drop=True), bad.reset_index(drop=True)
     rules = pd.Series(pd.NA, index=dates.index, dtype="string")
     rules[bad] = "date must be a date (2026-11-03, 3 Nov 2026, 11/3/2026...) or date-time"
     todo = bad & dates.isna() & ~_foreign_digits(cells)
-    if todo.any():
-        read, order, evidence = read_written_dates(cells[todo], order)
-        read.index = dates.index[todo]
-        dates[todo] = read["date"].where(read["rule"].isna())
-        rules[todo] = read["rule"].where(read["rule"].notna() | read["date"].isna(), pd.NA).fillna(
-            rules[todo].where(read["date"].isna()))
+    for file in np.unique(files[todo.to_numpy()]):
+        mine = todo & (files == file)
+        try:
+            read, found, evidence = read_written_dates(cells[mine], order)
+        except AmbiguousDates as exc:
+            raise AmbiguousDates(exc.example, file_names[file]) from None
+        read.index = dates.index[mine]
+        dates[mine] = read["date"].where(read["rule"].isna())
+        rules[mine] = read["rule"].where(read["rule"].notna() | read["date"].isna(), pd.NA).fillna(
+            rules[mine].where(read["date"].isna()))
         if read["time"].notna().any():
             times = (times.reset_index(drop=True) if times is not None
                      else pd.Series(pd.NA, index=dates.index, dtype="string"))
-            times[todo] = read["time"].where(read["rule"].isna())
-        if order is not None and (read["date"].notna() & read["rule"].isna()).any():
-            notes.append(f"dates {ORDERS[order]}" + (
+            times[mine] = read["time"].where(read["rule"].isna())
+        if found is not None and (read["date"].notna() & read["rule"].isna()).any():
+            notes.append(("" if file_names[file] is None else f"{file_names[file]}: ") + f"dates {ORDERS[found]}" + (
                 "" if evidence is None else _where(frame, codes, read.index[evidence], cells)))
     rules[_foreign_digits(cells) & cells.notna()] = "date must be written with the digits 0-9"
     parsed = Parsed(codes, dates)
