@@ -184,5 +184,5 @@ def test_each_file_decides_its_own_day_month_order(tmp_path):
     assert days == {"eu": ["11-03", "11-13"], "us": ["11-03", "11-13"]} and report.ok
     assert "eu.csv: dates day/month/year (line 3: 13/11/2026)" in report.how_read()
     (tmp_path / "unsure.csv").write_text("Date,Exercise\n3/11/2026,Cobra\n")
-    with pytest.raises(LogReadError, match="unsure.csv: dates like '3/11/2026'"):
+    with pytest.raises(LogReadError, match=r"unsure\.csv: dates like '3/11/2026'"):
         ba.validate(tmp_path, today=TODAY)
