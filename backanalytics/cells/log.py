@@ -236,6 +236,33 @@ def _parse_number(encoded: Encoded, name: str, factor: float, problems: Problems
     values, bad = parse_numbers(cells)
     values, bad = values.reset_index(drop=True), bad.reset_index(drop=True)
     given = (values.notna() | bad).to_numpy(dtype=bool)
+    parsed = Parsed(codes, values)
+    if bad.any() or _has_comma(cells):  # cells the plain-number fast path did not read as written
+        values, rules, unit = _written_amounts(cells, values, bad, name, notes)
+        parsed = Parsed(codes, values)
+        _add_rules(problems, parsed, rules, name)
+        values = values.where(unit, values * factor)
+    else:
+        values = values * factor
+    if name == C.REPS:
+        fractional = values.notna() & (values % 1 != 0)
+        problems.add(parsed.where(fractional), name, "reps must be a whole number")
+        # Clamp absurd counts (1e20) so the cast cannot overflow; the range check rejects them.
+        values = values.where(~fractional).round().clip(-1e9, 1e9).astype("Int64")
+    return Parsed(codes, values.astype("Int64" if name == C.REPS else float)), given
+
+
+def _has_comma(cells: pd.Series) -> bool:
+    """True when a text cell holds a comma ("7,5", "1,000": read by the column, not the cell)."""
+    if cells.dtype != object and not isinstance(cells.dtype, pd.StringDtype):
+        return False
+    return bool(cells.astype("string").str.contains(",", regex=False).fillna(False).any())
+
+
+def _written_amounts(cells: pd.Series, values: pd.Series, bad: pd.Series, name: str, notes: list[str]
+                     ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Numbers as people write them, for the cells :func:`parse_numbers` could not read plainly:
+    (values, rule per cell or NA, cells whose unit was written: not scaled by the header's unit)."""
     rules = pd.Series(pd.NA, index=values.index, dtype="string")
     rules[bad] = f"{name} must be a finite number"
     text = present_text(cells)[0].reset_index(drop=True)
@@ -269,15 +296,7 @@ def _parse_number(encoded: Encoded, name: str, factor: float, problems: Problems
         values[todo] = read
         rules[todo] = why.where(why.notna() | read.notna(), rules[todo]).where(read.isna())
     rules[_foreign_digits(cells) & rules.notna()] = f"{name} must be written with the digits 0-9"
-    parsed = Parsed(codes, values)
-    _add_rules(problems, parsed, rules, name)
-    values = values.where(unit, values * factor)
-    if name == C.REPS:
-        fractional = values.notna() & (values % 1 != 0)
-        problems.add(parsed.where(fractional), name, "reps must be a whole number")
-        # Clamp absurd counts (1e20) so the cast cannot overflow; the range check rejects them.
-        values = values.where(~fractional).round().clip(-1e9, 1e9).astype("Int64")
-    return Parsed(codes, values.astype("Int64" if name == C.REPS else float)), given
+    return values, rules, unit
 
 
 def _parse_side(encoded: Encoded, problems: Problems) -> Parsed:
