@@ -186,3 +186,15 @@ def test_each_file_decides_its_own_day_month_order(tmp_path):
     (tmp_path / "unsure.csv").write_text("Date,Exercise\n3/11/2026,Cobra\n")
     with pytest.raises(LogReadError, match=r"unsure\.csv: dates like '3/11/2026'"):
         ba.validate(tmp_path, today=TODAY)
+
+
+def test_a_malformed_map_option_exits_2_with_the_form_to_use():
+    result = runner.invoke(app, ["validate", str(PEOPLE / "habit_grid_eu.csv"), "--map", "Walked dog"])
+    assert result.exit_code == 2 and "COLUMN=TARGET" in result.output
+
+
+def test_summary_of_a_folder_counts_each_files_client():
+    result = runner.invoke(app, ["summary", str(PEOPLE / "clinic"), "--format", "csv", "--as-of", "2026-11-05"])
+    rows = dict(line.split(",")[:3:2] for line in result.output.strip().splitlines()[1:])
+    # ann: active on 2 and 3 Nov; bo: on 2, 4 and 5 Nov (column 3 is active_days).
+    assert rows == {"ann": "2", "bo": "3"}
