@@ -23,7 +23,7 @@ from backanalytics.metrics.flags import flags
 from backanalytics.metrics.function import assessment_outcomes
 from backanalytics.metrics.habit import habit_strength, habit_strength_series
 from backanalytics.metrics.outcomes import daily_scores, outcomes, rolling_mean, trends
-from backanalytics.schema import LogValidationError, ValidationReport, load_log, validate
+from backanalytics.validation import LogValidationError, ValidationReport, load_log, validate
 
 try:
     __version__ = version("backanalytics")

@@ -17,7 +17,8 @@ import typer
 
 from backanalytics import columns as C
 from backanalytics.io import LogReadError
-from backanalytics.schema import ValidationReport, describe_failure, validate
+from backanalytics.problems import describe_failure
+from backanalytics.validation import ValidationReport, validate
 
 app = typer.Typer(
     help="Turn back-stretching logs into evidence of progress.\n\n"
@@ -47,17 +48,52 @@ def hold_outputs(ctx: typer.Context, *paths: Path | None) -> None:
         raise fail(f"cannot write to {Path(exc.filename or '.').parent}: {exc.strerror or exc}") from None
 
 
-def read_or_exit(path: Path) -> ValidationReport:
-    """Validate a file, turning an unusable input into exit code 2 with one line."""
+def read_or_exit(paths: list[Path], client: str | None = None, date_order: str | None = None,
+                 mapping: list[str] | None = None) -> ValidationReport:
+    """Validate files, turning an unusable input into exit code 2 with one line."""
     try:
-        return validate(path)
+        return validate(paths[0] if len(paths) == 1 else paths, mapping=parse_column_map(mapping),
+                        client=client, date_order=date_order)
     except LogReadError as exc:
         raise fail(str(exc)) from None
     except (OSError, MemoryError) as exc:
-        raise fail(f"{path}: cannot be read ({exc})") from None
+        raise fail(f"{paths[0]}: cannot be read ({exc})") from None
 
 
-def read_assessments_or_exit(path: Path | None, log_file: Path, log_report: ValidationReport
+def parse_column_map(items: list[str] | None) -> dict[str, str] | None:
+    """``--map "Col=target;Col2=target"`` options -> {column: target}; exit 2 when malformed."""
+    found: dict[str, str] = {}
+    for item in items or []:
+        for part in filter(None, (p.strip() for p in item.split(";"))):
+            column, sep, target = part.partition("=")
+            if not sep or not column.strip() or not target.strip():
+                raise fail(f"--map {part!r}: write it as COLUMN=TARGET, e.g. --map \"Walked dog=ignore\"")
+            found[column.strip()] = target.strip()
+    return found or None
+
+
+Files = Annotated[list[Path], typer.Argument(
+    help="Log files (CSV, Excel, Parquet, JSON), a folder of log files, or a Parquet dataset folder.")]
+ClientOpt = Annotated[str | None, typer.Option(
+    "--client", help="The client of a log without client column (default: the file name); with a "
+    "client column, only this client.")]
+DateOrder = Annotated[str | None, typer.Option(
+    "--date-order", help="How to read dates like 03/11/2026: dmy, mdy or ymd (default: told by the file).")]
+ColumnMap = Annotated[list[str] | None, typer.Option(
+    "--map", help="Columns: \"Col=target;...\" with a contract column, 'ignore' or 'stretch' "
+    "(a grid column), e.g. --map \"Walked dog=ignore\".")]
+
+
+def echo_how_read(report: ValidationReport, err: bool = False) -> None:
+    """validate's one or two lines on how the input was read, and the files it skipped."""
+    if report.notes:
+        typer.echo(f"read as: {report.how_read()}", err=err)
+    skipped = report.warnings[report.warnings["column"].eq("file")]
+    for row in skipped.itertuples(index=False):
+        typer.echo(f"  file {row[2]!s}: {row[3]}", err=err)
+
+
+def read_assessments_or_exit(path: Path | None, log_files: list[Path], log_report: ValidationReport
                              ) -> pd.DataFrame | None:
     """The scores of ``--assessments`` and of the log's own ``odi`` / ``rmdq`` / ``psfs`` columns.
 
@@ -68,8 +104,8 @@ def read_assessments_or_exit(path: Path | None, log_file: Path, log_report: Vali
 
     ignored = log_report.warnings["column"].dropna().map(C.normalise_header)
     sources = [] if path is None else [path]
-    if ignored.isin(list(LOG_TOTAL_COLUMNS)).any() and (path is None or path.resolve() != log_file.resolve()):
-        sources.append(log_file)  # a clinic spreadsheet with the totals beside the pain score
+    if ignored.isin(list(LOG_TOTAL_COLUMNS)).any():  # a clinic spreadsheet with the totals beside the pain score
+        sources += [f for f in log_files if path is None or f.resolve() != path.resolve()]
     tables = []
     for source in sources:
         try:
@@ -78,7 +114,7 @@ def read_assessments_or_exit(path: Path | None, log_file: Path, log_report: Vali
             raise fail(str(exc)) from None
         except (OSError, MemoryError) as exc:
             raise fail(f"{source}: cannot be read ({exc})") from None
-        typer.echo(found.summary() + (" (questionnaire totals in the log)" if source is log_file else ""), err=True)
+        typer.echo(found.summary() + (" (questionnaire totals in the log)" if source in log_files else ""), err=True)
         for row in found.failures.itertuples(index=False):
             typer.echo(describe_failure(row), err=True)
         tables.append(found.valid)
@@ -100,7 +136,7 @@ ASSESSMENTS_HELP = ("Questionnaires (ODI, RMDQ, PSFS): a table with client_id, d
 @app.command("validate")
 def validate_cmd(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
+    files: Files,
     rejected: Annotated[Path | None, typer.Option(
         "--rejected", help="Write the rejected rows, with their problems, to this CSV.")] = None,
     valid: Annotated[Path | None, typer.Option(
@@ -108,6 +144,9 @@ def validate_cmd(
         "(a Parquet dataset partitioned by client bucket, for big logs and Dask).")] = None,
     buckets: Annotated[int, typer.Option(help="Client buckets of a --valid dataset folder.")] = 64,
     max_lines: Annotated[int, typer.Option(help="Show at most this many problem lines.")] = 200,
+    client: ClientOpt = None,
+    date_order: DateOrder = None,
+    mapping: ColumnMap = None,
 ) -> None:
     """Check a log against the data contract and list every problem with its line number.
 
@@ -121,19 +160,21 @@ def validate_cmd(
         raise fail("--buckets must be at least 1")
     outputs = [(name, path) for name, path in (("--rejected", rejected), ("--valid", valid)) if path is not None]
     for i, (name, path) in enumerate(outputs):
-        for other, taken in [("the input", file), *outputs[:i]]:
+        for other, taken in [*(("the input", f) for f in files), *outputs[:i]]:
             if path.resolve() == taken.resolve():
                 raise fail(f"{name} {path} is also {other}: write it somewhere else (nothing was written)")
     hold_outputs(ctx, rejected, valid)
-    report = read_or_exit(file)
+    report = read_or_exit(files, client, date_order, mapping)
     max_lines = max(max_lines, 0)
     typer.echo(report.summary())
+    echo_how_read(report)
     for row in report.failures.head(max_lines).itertuples(index=False):
         typer.echo(describe_failure(row))
     if len(report.failures) > max_lines:
         typer.echo(f"  ... and {len(report.failures) - max_lines} more problems")
-    for row in report.warnings.head(max_lines).itertuples(index=False):
+    for row in report.warnings[report.warnings["column"].ne("file")].head(max_lines).itertuples(index=False):
         where = f"line {row[0]}" if pd.notna(row[0]) else "header"
+        where = f"{row[4]} {where}" if len(row) > 4 and pd.notna(row[4]) else where
         typer.echo(f"  warning {where}: {row[1]} {'' if pd.isna(row[2]) else repr(str(row[2])[:60])}: {row[3]}")
     if rejected is not None:
         from backanalytics.report.safety import atomic_path, safe_frame
@@ -146,7 +187,7 @@ def validate_cmd(
         typer.echo(f"rejected rows written to {rejected}")
     if valid is not None:
         write_valid(report.valid, valid, buckets)
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit(0 if report.ok and not report.warnings["column"].eq("file").any() else 1)
 
 
 def write_valid(log: pd.DataFrame, out: Path, buckets: int) -> None:
@@ -262,8 +303,8 @@ SUMMARY_COLUMNS = ["days", "active_days", "adherence", "adherence_28d", "current
 
 @app.command("summary")
 def summary_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
-    client: Annotated[str | None, typer.Option("--client", help="Only this client.")] = None,
+    files: Files,
+    client: ClientOpt = None,
     prescription: Annotated[str | None, typer.Option(
         "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
         "[, start, stretches].")] = None,
@@ -271,6 +312,8 @@ def summary_cmd(
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
     assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
+    date_order: DateOrder = None,
+    mapping: ColumnMap = None,
 ) -> None:
     """Print consistency metrics for every client (or one), and function changes with --assessments.
 
@@ -281,12 +324,12 @@ def summary_cmd(
     if fmt not in {"table", "csv", "json"}:
         raise fail(f"--format must be table, csv or json, not {fmt!r}")
     rx = read_prescription(prescription)
-    report = read_or_exit(file)
+    report = read_or_exit(files, client, date_order, mapping)
     log = report.valid
     if log.empty:
-        raise fail(f"{file.name}: no valid rows to summarise")
+        raise fail(f"{report.source}: no valid rows to summarise")
     if client is not None and not (log[C.CLIENT_ID] == client).any():
-        raise fail(f"no client {client!r} in {file.name}")
+        raise fail(f"no client {client!r} in {report.source}")
     try:
         # The whole log, then the client: as_of defaults to the log's last day, not the client's,
         # so a client who stopped logging shows the days since they stopped.
@@ -295,7 +338,7 @@ def summary_cmd(
         raise fail(str(exc)) from None
     if not all_columns:
         table = table[SUMMARY_COLUMNS]
-    scores = read_assessments_or_exit(assessments, file, report)
+    scores = read_assessments_or_exit(assessments, files, report)
     if scores is not None:
         from backanalytics.metrics.function import assessment_outcomes, function_wide
         from backanalytics.metrics.periods import resolve_as_of
@@ -312,6 +355,7 @@ def summary_cmd(
         typer.echo(table.reset_index().to_json(orient="records", date_format="iso", indent=2))
     else:
         typer.echo(report.summary())
+        echo_how_read(report)
         shown = table.copy()
         for col in ["adherence", "adherence_28d", "habit_strength", "dose_within_guidance"]:
             if col in shown:
@@ -476,8 +520,8 @@ def name_patterns(paths: list[Path]) -> str:
 
 @app.command("report")
 def report_cmd(
-    file: Annotated[Path, typer.Argument(help="Log file (CSV, Excel, Parquet, JSON) or Parquet dataset folder.")],
-    client: Annotated[str | None, typer.Option("--client", help="Report this client only.")] = None,
+    files: Files,
+    client: ClientOpt = None,
     all_clients: Annotated[bool, typer.Option(
         "--all", help="Every client, plus the caseload report and the metric exports.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="html, pdf or both.")] = "both",
@@ -500,6 +544,8 @@ def report_cmd(
         "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
     ] = None,
     assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
+    date_order: DateOrder = None,
+    mapping: ColumnMap = None,
 ) -> None:
     """Write self-contained HTML / PDF reports (and CSV / Excel / Parquet metric tables) into a folder.
 
@@ -542,17 +588,18 @@ def report_cmd(
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} exists and is not a folder")
     rx = read_prescription(prescription)
-    report = read_or_exit(file)
+    report = read_or_exit(files, client, date_order, mapping)
     if report.valid.empty:
-        raise fail(f"{file.name}: no valid rows to report on")
+        raise fail(f"{report.source}: no valid rows to report on")
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
-        raise fail(f"no client {client!r} in {file.name}")
+        raise fail(f"no client {client!r} in {report.source}")
     typer.echo(report.summary(), err=True)
-    scores = read_assessments_or_exit(assessments, file, report)
+    echo_how_read(report, err=True)
+    scores = read_assessments_or_exit(assessments, files, report)
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
-                               phase_date=phase_date, secret=key, source=file.name, jobs=jobs, assessments=scores)
+                               phase_date=phase_date, secret=key, source=report.source, jobs=jobs, assessments=scores)
     except (PdfUnavailableError, FolderBusyError) as exc:
         raise fail(str(exc)) from None
     except (ValueError, KeyError) as exc:

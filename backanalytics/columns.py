@@ -56,9 +56,14 @@ EXTRA_FIELDS = "_extra_fields"
 SHEET = "sheet"
 #: Raw column naming the list of each record (a JSON object holding several lists of records).
 RECORD_LIST = "record_list"
+#: Raw column naming the file of each row (several files read at once).
+SOURCE_FILE = "source_file"
+#: Raw column holding, per row, "" or the problem of a cell the reader could not take (an Excel
+#: error cell, a formula without a saved value); the row is then rejected with that text.
+CELL_ERRORS = "cell_errors"
 #: Column names the readers add to a raw table. An input column of the same name is renamed
 #: ``"<name> (input)"`` when the file is read, so it is neither overwritten nor misread.
-RESERVED = (SOURCE_LINE, EXTRA_FIELDS, SHEET, RECORD_LIST)
+RESERVED = (SOURCE_LINE, EXTRA_FIELDS, SHEET, RECORD_LIST, SOURCE_FILE, CELL_ERRORS)
 
 #: Input column name (lower-cased, spaces/hyphens/dots -> underscores) -> canonical name.
 #: Unit-bearing aliases are converted by :data:`UNIT_ALIASES`.

@@ -392,6 +392,8 @@ def _read_excel(path: Path, mapping: Mapping[str, str] | None = None
     sheets = _excel_sheets(path)
     names = _header_names(mapping)
     found = {sheet: _find_header(grid, names) for sheet, grid in sheets.items()}
+    if not any(row is not None for row in found.values()):  # no client column anywhere: see shape
+        found = {sheet: _find_header(grid, names, need_client=False) for sheet, grid in sheets.items()}
     usable = [s for s, row in found.items() if row is not None]
     warnings: list[tuple[str, str, str]] = []
     if not usable:
@@ -461,12 +463,23 @@ def _row_targets(cells: pd.Series, names: dict[str, str]) -> set[str]:
     return {names[key] for key in (normalise_header(c) for c in cells.dropna()) if key in names}
 
 
-def _find_header(grid: pd.DataFrame, names: dict[str, str]) -> int | None:
+def _find_header(grid: pd.DataFrame, names: dict[str, str], need_client: bool = True) -> int | None:
     """Position (within ``grid``) of the first row naming both client_id and date, or None."""
     for pos in range(min(len(grid), HEADER_SEARCH_ROWS)):
-        if {CLIENT_ID, DATE} <= _row_targets(grid.iloc[pos], names):
+        found = _row_targets(grid.iloc[pos], names)
+        # A date and one more column (a score, or a stretch of the catalog: a grid) heads a log
+        # without client column, whose client is the sheet or file (see backanalytics.shape).
+        if DATE in found and (CLIENT_ID in found or (not need_client and (len(found) > 1 or
+                                                                          _names_stretch(grid.iloc[pos])))):
             return pos
     return None
+
+
+def _names_stretch(cells: pd.Series) -> bool:
+    """True when a cell of a header row names a catalog stretch (a grid's column)."""
+    from backanalytics.shape import _stretch_header
+
+    return any(_stretch_header(c)[0] is not None for c in cells.dropna() if isinstance(c, str))
 
 
 def _log_names(grid: pd.DataFrame, names: dict[str, str]) -> list[str]:

@@ -35,10 +35,10 @@ def test_validate_missing_file_exits_2_with_one_line(tmp_path):
 
 def test_validate_missing_required_column_exits_2(tmp_path):
     log = tmp_path / "log.csv"
-    log.write_text("who,date\nc1,2026-01-05\n")
+    log.write_text("client_id,day_of\nc1,2026-01-05\n")
     result = runner.invoke(app, ["validate", str(log)])
     assert result.exit_code == 2
-    assert "missing required column client_id" in result.output
+    assert "missing required column date" in result.output
 
 
 def test_sample_command_writes_a_valid_log(tmp_path):

@@ -18,9 +18,10 @@ import pyarrow.compute as pc
 #: Cell texts that mean "no value".
 MISSING = {"", "na", "n/a", "nan", "none", "null", "-", "--", "?", "nil", "#n/a", "missing"}
 
-_ISO = (r"^(?P<date>\d{4}-\d{2}-\d{2})"
-        r"(?:[T ](?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\s*(?:Z|[+-](?:[01]\d|2[0-3])(?::?[0-5]\d)?)?)?$")
-_TIME = r"^(?P<time>\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?$"
+_ISO = (r"^(?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})"
+        r"(?:[T ](?P<time>[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)(?:[.,][0-9]+)?"
+        r"\s*(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?)?$")
+_TIME = r"^(?P<time>[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)(?:[.,][0-9]+)?$"
 #: Unambiguous non-ISO formats also accepted (day names written out, or dotted European dates).
 _OTHER_FORMATS = ["%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y",
                   "%b %d %Y", "%B %d %Y", "%Y%m%d"]
@@ -144,15 +145,15 @@ def parse_numbers(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
         values[plain] = pc.cast(pa.array(text[plain].to_numpy(dtype=object)), pa.float64()).to_numpy()
     rest = present & ~plain
     if rest.any():
-        other = text[rest].str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
+        other = text[rest].str.replace(r"^([+-]?[0-9]+),([0-9]+)$", r"\1.\2", regex=True)
         values[rest] = pd.to_numeric(other, errors="coerce").astype(float)
     bad = present & (values.isna() | ~np.isfinite(values.fillna(0)))
     return values.where(~bad), bad.astype(bool)
 
 
-_PLAIN_NUMBER = r"-?\d{1,9}(?:\.\d{1,6})?"
-_PLAIN_DATE = r"\d{4}-\d{2}-\d{2}"
-_PLAIN_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+_PLAIN_NUMBER = r"-?[0-9]{1,9}(?:\.[0-9]{1,6})?"
+_PLAIN_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_PLAIN_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
 
 
 def _matches(text: pd.Series, pattern: str) -> pd.Series:
@@ -251,7 +252,8 @@ def _pad_time(times: pd.Series) -> pd.Series:
     rest = t[~done]
     rest = rest.where(~rest.str.count(":").eq(1).fillna(False), rest + ":00")
     rest = rest.str.zfill(8)
-    ok = pd.to_datetime(rest, format="%H:%M:%S", errors="coerce").notna()
+    # strptime reads "23:59:60" (a leap second) as the next day: seconds must be 00-59 here.
+    ok = pd.to_datetime(rest, format="%H:%M:%S", errors="coerce").notna() & rest.str[6:8].lt("60").fillna(False)
     t[~done] = rest.where(ok)
     return t
 
