@@ -56,9 +56,13 @@ EXTRA_FIELDS = "_extra_fields"
 SHEET = "sheet"
 #: Raw column naming the list of each record (a JSON object holding several lists of records).
 RECORD_LIST = "record_list"
+#: Raw column naming each row's file when several files are read at once (a folder or a list).
+SOURCE_FILE = "source_file"
+#: Raw column describing each row's Excel cells that hold no value (error cells, unsaved formulas).
+CELL_ERRORS = "cell_errors"
 #: Column names the readers add to a raw table. An input column of the same name is renamed
 #: ``"<name> (input)"`` when the file is read, so it is neither overwritten nor misread.
-RESERVED = (SOURCE_LINE, EXTRA_FIELDS, SHEET, RECORD_LIST)
+RESERVED = (SOURCE_LINE, EXTRA_FIELDS, SHEET, RECORD_LIST, SOURCE_FILE, CELL_ERRORS)
 
 #: Input column name (lower-cased, spaces/hyphens/dots -> underscores) -> canonical name.
 #: Unit-bearing aliases are converted by :data:`UNIT_ALIASES`.

@@ -34,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backanalytics.io import LogReadError, _decode, _field_limit, _sniff_delimiter  # noqa: E402
+from backanalytics.io import LogReadError  # noqa: E402
+from backanalytics.io.read_csv import _field_limit  # noqa: E402
+from backanalytics.io.text import decode, sep_line, sniff_delimiter  # noqa: E402
 from backanalytics.schema import validate  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample_logs.csv"
@@ -99,9 +101,9 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, list[str]]:
 def csv_record_count(data: bytes) -> int | None:
     """Non-blank data records per Python's csv module (None when it cannot tell)."""
     try:
-        text = _decode(data, "fuzz").replace("\r\n", "\n").replace("\r", "\n")
+        text, sep = sep_line(decode(data, "fuzz")[0].replace("\r\n", "\n").replace("\r", "\n"))
         with _field_limit(len(text)):  # as the reader does: fields may exceed the csv default
-            records = list(csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text), strict=True))
+            records = list(csv.reader(io.StringIO(text), delimiter=sep or sniff_delimiter(text), strict=True))
     except (LogReadError, csv.Error):
         return None
     blank = [not r or (len(r) == 1 and r[0] != "" and not r[0].strip(" \t")) for r in records]
