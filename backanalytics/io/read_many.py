@@ -66,8 +66,9 @@ def read_folder(path: Path, mapping: Mapping[str, str] | None = None
     A folder holding Parquet files is a Parquet dataset, read as one
     (:func:`~backanalytics.io.read_parquet.read_parquet_folder`; any other file beside them is
     skipped with a warning). Otherwise each CSV, TSV, Excel or JSON file is read on its own and
-    its rows carry ``source_file`` (the path within the folder); a file of another format, or one that cannot be read, is skipped with a warning
-    (column ``file``, value the file's path within the folder) saying why.
+    its rows carry ``source_file`` (the path within the folder); a file of another format, or one
+    that cannot be read, is skipped with a warning (column ``file``, value the file's path within
+    the folder) saying why.
     """
     files = [f for f in sorted(path.rglob("*")) if f.is_file()]
     logs = [f for f in files if f.suffix.lower() in SUFFIXES]
