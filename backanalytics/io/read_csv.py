@@ -72,12 +72,12 @@ def read_csv_with_warnings(data: bytes, name: str = "<csv>") -> tuple[pd.DataFra
         if "Expected" not in str(exc):
             detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
             raise LogReadError(f"{name}: not a readable CSV table ({detail})") from None
-        frame = _read_ragged(text, sep, name)  # a row with more fields than the header
+        frame = _read_ragged(text, sep)  # a row with more fields than the header
     else:
         if not isinstance(frame.index, pd.RangeIndex):
             # pandas turns the leading cells into an index when the first row is longer than the
             # header, shifting every value; read it field by field instead.
-            frame = _read_ragged(text, sep, name)
+            frame = _read_ragged(text, sep)
         else:
             frame = reserve_names(frame)
             newlines = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -233,13 +233,13 @@ def _blank(record: list[str]) -> bool:
     return not record or (len(record) == 1 and record[0] != "" and not record[0].strip(" \t"))
 
 
-def _read_ragged(text: str, sep: str, name: str) -> pd.DataFrame:
+def _read_ragged(text: str, sep: str) -> pd.DataFrame:
     """Read a CSV whose rows have more fields than its header, keeping every row.
 
     Cells beyond the header go, joined, into :data:`EXTRA_FIELDS` so validation can reject the
     row (an unquoted delimiter in a note shifts every later value); trailing empty cells are
     ignored. Rows are cut to the header's width as they are read, so memory follows the table
-    kept, not the widest row; a row wider than :data:`MAX_COLUMNS` refuses the file.
+    kept, not the widest row (whose extra cells become one text, at most a line long).
     """
     names: list[str] | None = None
     rows, extra, lines = [], [], []
@@ -251,7 +251,6 @@ def _read_ragged(text: str, sep: str, name: str) -> pd.DataFrame:
                 if names is None:
                     names = unique_names(record)
                 else:
-                    check_columns(len(record), name, f"line {start:,}")
                     width = len(names)
                     rows.append((record + [""] * width)[:width])
                     rest = record[width:]
