@@ -50,8 +50,9 @@ def read_csv_with_warnings(data: bytes, name: str = "<csv>") -> tuple[pd.DataFra
     """:func:`read_csv_text`, plus a warning for each line decoded in another encoding.
 
     Refuses (:class:`LogReadError`, before parsing) a line longer than
-    :data:`~backanalytics.io.common.MAX_LINE_BYTES` and a header or row wider than
-    :data:`~backanalytics.io.common.MAX_COLUMNS`.
+    :data:`~backanalytics.io.common.MAX_LINE_BYTES` and a header wider than
+    :data:`~backanalytics.io.common.MAX_COLUMNS` (a longer row is kept, its extra cells in
+    :data:`~backanalytics.columns.EXTRA_FIELDS`, and rejected by validation).
     """
     if len(data) >= ARROW_MIN_BYTES and not data[:8].lower().startswith((b"sep=", b"\xef\xbb\xbfsep=")):
         fast = _read_csv_arrow(data, name)
@@ -65,6 +66,10 @@ def read_csv_with_warnings(data: bytes, name: str = "<csv>") -> tuple[pd.DataFra
         raise LogReadError(f"{name}: the file is empty")
     sep = sep or sniff_delimiter(text)
     _check_header(text.split("\n", 1)[0], sep, name)
+    if _first_row_longer(text, sep):
+        # pandas would turn the leading cells into an index, shifting every value (and building an
+        # index as wide as the row): read it field by field instead.
+        return _offset(_read_ragged(text, sep), offset), warnings
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             skip_blank_lines=True, engine="c")
@@ -74,21 +79,45 @@ def read_csv_with_warnings(data: bytes, name: str = "<csv>") -> tuple[pd.DataFra
             raise LogReadError(f"{name}: not a readable CSV table ({detail})") from None
         frame = _read_ragged(text, sep)  # a row with more fields than the header
     else:
-        if not isinstance(frame.index, pd.RangeIndex):
-            # pandas turns the leading cells into an index when the first row is longer than the
-            # header, shifting every value; read it field by field instead.
-            frame = _read_ragged(text, sep)
+        frame = reserve_names(frame)
+        newlines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        if newlines == len(frame) + 1:
+            # One physical line per record (no quoted newlines, no blank lines): line = position + 2.
+            frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
         else:
-            frame = reserve_names(frame)
-            newlines = text.count("\n") + (0 if text.endswith("\n") else 1)
-            if newlines == len(frame) + 1:
-                # One physical line per record (no quoted newlines, no blank lines): line = position + 2.
-                frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
-            else:
-                frame[SOURCE_LINE] = _record_lines(text, sep, len(frame))
-    if offset:
-        frame[SOURCE_LINE] = frame[SOURCE_LINE] + offset
-    return frame.reset_index(drop=True), warnings
+            frame[SOURCE_LINE] = _record_lines(text, sep, len(frame))
+    return _offset(frame, offset), warnings
+
+
+def _offset(frame: pd.DataFrame, lines: int) -> pd.DataFrame:
+    """``source_line`` moved down by ``lines`` (the lines above the header, such as ``sep=;``)."""
+    if lines:
+        frame[SOURCE_LINE] = frame[SOURCE_LINE] + lines
+    return frame.reset_index(drop=True)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text``, one at a time (the csv module reads records spanning lines from them)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _first_row_longer(text: str, sep: str) -> bool:
+    """True when the first data record has more fields than the header (read lazily: two records).
+
+    Examples
+    --------
+    >>> _first_row_longer("a,b\\n1,2,3\\n", ","), _first_row_longer("a,b\\n1,2\\n1,2,3\\n", ",")
+    (True, False)
+    """
+    with _field_limit(len(text)):
+        records = (r for r in csv.reader(_lines(text), delimiter=sep) if not _blank(r))
+        header, first = next(records, []), next(records, [])
+    return len(first) > len(header)
 
 
 def _check_header(header: str, sep: str, name: str) -> None:
@@ -153,7 +182,7 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
 
     Only taken when the result is certain to equal the pandas path: UTF-8 text, ``\\n`` or
     ``\\r\\n`` line ends, one physical line per record (so line = position + 2), a header of
-    unique non-empty names and rows as wide as the header. Returns None otherwise (the caller then
+    at least two names and rows as wide as the header. Returns None otherwise (the caller then
     reads with pandas and the csv module, which handle every irregular file).
     """
     if data.startswith(b"\xef\xbb\xbf"):
@@ -173,14 +202,17 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
     sep = sniff_delimiter(header)
     _check_header(header, sep, name)
     with _field_limit(len(header)):
-        names = next(csv.reader([header], delimiter=sep), [])
-    if len(names) < 2 or len(set(names)) != len(names) or any(not n.strip() for n in names):
-        return None  # pandas would rename these ("Unnamed: 2", "date.1"): keep its names
+        fields = next(csv.reader([header], delimiter=sep), [])
+    names = unique_names(fields)  # "Unnamed: 2", "date.1": as pandas names them...
+    generated = {n for n, f in zip(names, fields, strict=True) if n != f}
+    if len(fields) < 2 or generated & set(fields) or any(f.strip() == "" != f for f in fields):
+        return None  # ...unless a new name is taken or pandas keeps a blank one: its names decide
     with ThreadPoolExecutor(max_workers=1) as pool:
         lines = pool.submit(_count_lines, data)  # alongside the parse: numpy releases the GIL
         try:
             table = pa_csv.read_csv(
                 pa.BufferReader(data),
+                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
                 parse_options=pa_csv.ParseOptions(delimiter=sep),
                 convert_options=pa_csv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
@@ -254,7 +286,7 @@ def _read_ragged(text: str, sep: str) -> pd.DataFrame:
                     width = len(names)
                     rows.append((record + [""] * width)[:width])
                     rest = record[width:]
-                    extra.append(sep.join(rest) if any(c.strip() for c in rest) else "")
+                    extra.append(sep.join(rest) if "".join(rest).strip() else "")
                     lines.append(start)
             start = reader.line_num + 1
     frame = reserve_names(pd.DataFrame(rows, columns=names or [], dtype=object).astype(str))
