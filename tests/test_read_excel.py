@@ -128,3 +128,20 @@ def test_a_declared_huge_dimension_does_not_make_the_sheet_huge(tmp_path):
     _rewrite(path, b'<dimension ref="A1:B2" />', b'<dimension ref="A1:XFD1048576" />')
     raw = read_table(path)
     assert raw.columns.tolist() == ["client_id", "date", "source_line"] and len(raw) == 1
+
+
+def test_a_chart_sheet_is_skipped_with_a_warning_naming_it(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    path = tmp_path / "charted.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "date", "pain"])
+    sheet.append(["ana", "2026-01-05", 4])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=3, min_row=1, max_row=2), titles_from_data=True)
+    book.create_chartsheet("Pain chart").add_chart(chart)
+    book.save(path)
+    raw, warnings = read_table_with_warnings(path)
+    assert len(raw) == 1
+    assert warnings == [("sheet", "Pain chart", "chart sheet skipped: it holds no cells")]

@@ -127,7 +127,10 @@ def _openpyxl_sheets(path: Path) -> dict[str, _Sheet]:
     formulas = _formulas(path) if _has_formulas(path) else {}
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        return {str(ws.title): _read_sheet(ws, formulas.get(ws.title, {}), path.name) for ws in book.worksheets}
+        sheets = {str(ws.title): _read_sheet(ws, formulas.get(ws.title, {}), path.name) for ws in book.worksheets}
+        charts = {str(cs.title) for cs in book.chartsheets}
+        return {name: sheets[name] if name in sheets else _Sheet(pd.DataFrame(), chart=True)
+                for name in map(str, book.sheetnames) if name in sheets or name in charts}
     finally:
         book.close()
 
