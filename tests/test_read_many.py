@@ -1,11 +1,14 @@
 """Several inputs at once: a folder of log files, or a list of paths, read as one raw table."""
 
 import json
+import tempfile
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import backanalytics as ba
@@ -125,3 +128,51 @@ def test_a_parquet_folder_stays_a_dataset_and_other_files_beside_it_are_named(tm
     raw, warnings = read_table_with_warnings(tmp_path)
     assert raw["client_id"].tolist() == ["ana"] and "source_file" not in raw
     assert [(c, v) for c, v, _ in warnings] == [("file", "notes.csv")]
+
+
+FORMATS = ["csv", "tsv", "json", "xlsx", "garbage"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(FORMATS), st.integers(0, 4), st.booleans()), min_size=1, max_size=5))
+def test_a_folder_conserves_every_files_rows(files):
+    """Each file's rows (its first with a pain of 11 when ``bad``) are read once, under its own name;
+    garbage and record-less files are skipped by name."""
+    header = ["client_id", "date", "stretch", "pain"]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        expected: dict[str, int] = {}
+        skipped: set[str] = set()
+        rejected = 0
+        for i, (kind, n, bad) in enumerate(files):
+            rows = [[f"c{i}", f"2026-01-{d + 1:02d}", "Cobra", "11" if bad and d == 0 else "3"] for d in range(n)]
+            name = f"f{i}.{'csv' if kind == 'garbage' else kind}"
+            if kind in ("csv", "tsv"):
+                sep = "," if kind == "csv" else "\t"
+                (folder / name).write_text("\n".join(sep.join(r) for r in [header, *rows]) + "\n")
+            elif kind == "json":
+                (folder / name).write_text(json.dumps([dict(zip(header, r, strict=True)) for r in rows]))
+            elif kind == "xlsx":
+                book = openpyxl.Workbook()
+                for r in [header, *rows]:
+                    book.active.append(r)
+                book.save(folder / name)
+            else:
+                (folder / name).write_bytes(bytes(range(256)) * 8)
+            if kind == "garbage" or (kind == "json" and n == 0):    # binary; "[]" holds no records
+                skipped.add(name)
+            else:
+                expected[name] = n
+                rejected += bad and n > 0
+        if not expected:
+            with pytest.raises(LogReadError):
+                read_table_with_warnings(folder)
+            return
+        raw, warnings = read_table_with_warnings(folder)
+        got = raw["source_file"].value_counts().to_dict() if len(raw) else {}
+        assert got == {k: v for k, v in expected.items() if v}
+        assert {v for c, v, _ in warnings if c == "file"} == skipped
+        if len(raw):
+            report = ba.validate(folder, today="2026-12-31")
+            assert len(report.valid) + len(report.rejected) == report.rows_read == sum(expected.values())
+            assert len(report.rejected) == rejected
