@@ -90,7 +90,7 @@ def echo_how_read(report: ValidationReport, err: bool = False) -> None:
         typer.echo(f"read as: {report.how_read()}", err=err)
     skipped = report.warnings[report.warnings["column"].eq("file")]
     for row in skipped.itertuples(index=False):
-        typer.echo(f"  file {row[2]!s}: {row[3]}", err=err)
+        typer.echo(f"  {row[2]!s}: {row[3]}", err=err)
 
 
 def read_assessments_or_exit(path: Path | None, log_files: list[Path], log_report: ValidationReport

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.io import SUFFIXES, LogReadError, read_table_with_warnings
+from backanalytics.io import read_table_with_warnings
 
 Source = str | Path | pd.DataFrame | Sequence[str | Path]
 Warnings = list[tuple[str, str, str]]
@@ -37,54 +37,15 @@ def source_name(source: Source) -> str:
 
 
 def read_sources(source: Source, mapping: Mapping[str, str] | None) -> tuple[pd.DataFrame, Warnings]:
-    """The raw table with ``source_line`` (and ``source_file`` for several files), and the warnings."""
+    """The raw table with ``source_line`` (and ``source_file`` for several files), and the warnings.
+
+    Files, folders and lists are read by :func:`backanalytics.io.read_table_with_warnings`; files
+    whose headers differ ("Day" in one, "date" in another) give columns that the header step
+    merges, as it merges two columns of one file meaning the same thing.
+    """
     if isinstance(source, pd.DataFrame):
         return _frame(source), []
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_dir() or _parquet_dataset(path):
-            return read_table_with_warnings(path, mapping)
-        files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    else:
-        files = [Path(p) for p in source]
-        if len(files) == 1:
-            return read_table_with_warnings(files[0], mapping)
-    frames, warnings = [], []
-    for path in files:
-        if path.suffix.lower() not in SUFFIXES:
-            warnings.append(("file", path.name, "skipped: not a log file (CSV, TSV, Excel, JSON, Parquet)"))
-            continue
-        try:
-            frame, found = read_table_with_warnings(path, mapping)
-        except LogReadError as exc:
-            warnings.append(("file", path.name, f"skipped: {exc}"))
-            continue
-        frames.append(_aligned(frame, mapping).assign(**{C.SOURCE_FILE: path.name}))
-        warnings += [(c, f"{path.name}: {v}", w) for c, v, w in found]
-    if not frames:
-        raise LogReadError(f"{source_name(source) if not isinstance(source, (str, Path)) else Path(source).name}: "
-                           "no readable log file" + (f" ({warnings[0][1]}: {warnings[0][2]})" if warnings else ""))
-    return pd.concat(frames, ignore_index=True), warnings
-
-
-def _aligned(frame: pd.DataFrame, mapping: Mapping[str, str] | None) -> pd.DataFrame:
-    """A file's headers renamed to their canonical names ("Day" in one file, "date" in another),
-    so that concatenating files does not split a column; a name already taken is left as is."""
-    from backanalytics.headers import target_of
-
-    user = {C.normalise_header(k): v for k, v in (mapping or {}).items()}
-    names, renames = {str(c) for c in frame.columns}, {}
-    for col in frame.columns:
-        found = None if col in C.RESERVED else target_of(col, names, user)
-        if found and found[1] == 1.0 and found[0] in C.CANONICAL and found[0] not in names | set(renames.values()):
-            renames[col] = found[0]
-    return frame.rename(columns=renames)
-
-
-def _parquet_dataset(folder: Path) -> bool:
-    """True when a folder holds Parquet files (a dataset, possibly Hive-partitioned) and no other log."""
-    kinds = {p.suffix.lower() for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES}
-    return bool(kinds) and kinds <= {".parquet", ".pq"}
+    return read_table_with_warnings(source if isinstance(source, (str, Path)) else list(source), mapping)
 
 
 def _frame(source: pd.DataFrame) -> pd.DataFrame:

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backanalytics import io as bio
 from backanalytics.columns import SOURCE_LINE
+from backanalytics.io import read_csv as bio
 
 HEADER = "client_id,date,stretch,pain,notes\n"
 

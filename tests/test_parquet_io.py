@@ -57,7 +57,7 @@ def test_folder_keys_are_text_and_other_files_are_left_out(tmp_path):
 
 def test_folders_that_are_not_datasets_are_named(tmp_path):
     (tmp_path / "empty").mkdir()
-    with pytest.raises(LogReadError, match="folder without Parquet files"):
+    with pytest.raises(LogReadError, match="folder without log files"):
         ba.validate(tmp_path / "empty")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "part-0.parquet").write_bytes(b"PAR1 this is not parquet")

@@ -62,7 +62,7 @@ def test_a_folder_without_any_readable_log_is_one_line(tmp_path):
     (tmp_path / "notes.md").write_text("nothing here")
     with pytest.raises(LogReadError) as info:
         ba.validate(tmp_path, today=TODAY)
-    assert "\n" not in str(info.value) and "no readable log file" in str(info.value)
+    assert "\n" not in str(info.value) and "a folder without log files" in str(info.value)
 
 
 @pytest.mark.parametrize("dates", [["01/02/2026", "13/02/2026", "02/13/2026"], ["1-2-26", "31-12-26", "12-31-26"]])

@@ -16,7 +16,7 @@ import pandas as pd
 
 from backanalytics import columns as C
 from backanalytics.instruments import LOG_TOTAL_COLUMNS, MAX_ITEMS
-from backanalytics.parse import present_text
+from backanalytics.cells.parse import present_text
 
 INSTRUMENT = "instrument"
 SCORE = "score"

@@ -1,0 +1,147 @@
+"""Workbooks: error cells and unsaved formulas are never silent blanks; cells keep their Python values;
+many sheets, notes sheets and stray far-away cells."""
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from backanalytics.io import LogReadError, read_table, read_table_with_warnings
+
+
+def _rewrite(path: Path, old: bytes, new: bytes) -> None:
+    """Replace bytes in the first worksheet's XML (to store what openpyxl cannot write)."""
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    assert old in members[sheet]
+    members[sheet] = members[sheet].replace(old, new)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+@pytest.fixture
+def errors_book(tmp_path: Path) -> Path:
+    """Rows 2-6: a clean row, #DIV/0!, #VALUE!, =1+2 and =A1 without saved results, two problems at once."""
+    path = tmp_path / "errors.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "date", "Pain", "Hold"])
+    sheet.append(["ana", "2026-01-05", 4, 30])
+    sheet.append(["ana", "2026-01-06", "#DIV/0!", 30])
+    sheet.append(["ana", "2026-01-07", "#VALUE!", 30])
+    sheet.append(["ana", "2026-01-08", "=1+2", "=A1"])
+    for cell in ("C3", "C4"):
+        sheet[cell].data_type = "e"          # saved as Excel error cells, as Excel writes them
+    book.save(path)
+    return path
+
+
+def test_excel_error_cells_are_blanked_and_described_on_their_row(errors_book):
+    raw = read_table(errors_book)
+    assert raw["cell_errors"].tolist() == [
+        "",
+        "Pain: Excel error #DIV/0!",
+        "Pain: Excel error #VALUE!",
+        "Pain: formula =1+2 without a saved value: open and save the file in Excel; "
+        "Hold: formula =A1 without a saved value: open and save the file in Excel",
+    ]
+    assert raw["Pain"].isna().tolist() == [False, True, True, True]
+    assert raw["source_line"].tolist() == [2, 3, 4, 5]
+
+
+def test_a_formula_with_its_saved_result_is_read_as_the_result(errors_book):
+    _rewrite(errors_book, b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
+    raw = read_table(errors_book)
+    assert raw["Pain"].tolist()[3] == 3
+    assert raw["cell_errors"].tolist()[3] == "Hold: formula =A1 without a saved value: open and save the file in Excel"
+
+
+def test_a_workbook_without_problem_cells_has_no_cell_errors_column(tmp_path):
+    path = tmp_path / "clean.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["client_id", "date"])
+    book.active.append(["ana", "2026-01-05"])
+    book.save(path)
+    assert "cell_errors" not in read_table(path)
+
+
+def test_date_time_and_number_cells_come_back_as_python_values(tmp_path):
+    path = tmp_path / "typed.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "date", "time", "hold", "pain"])
+    sheet.append(["ana", dt.date(2026, 1, 5), dt.time(7, 30), dt.timedelta(seconds=45), 7.5])
+    sheet.append(["ana", dt.datetime(2026, 1, 6, 8, 15), dt.time(18, 0), dt.timedelta(minutes=1), 3.0])
+    book.save(path)
+    raw = read_table(path)
+    assert raw["date"].tolist() == [dt.datetime(2026, 1, 5), dt.datetime(2026, 1, 6, 8, 15)]
+    assert raw["time"].tolist() == [dt.time(7, 30), dt.time(18, 0)]
+    assert raw["hold"].tolist() == [dt.timedelta(seconds=45), dt.timedelta(minutes=1)]
+    assert raw["pain"].tolist() == [7.5, 3]         # a whole number saved as 3.0 reads as 3, as pandas did
+    assert type(raw["pain"].tolist()[1]) is int
+
+
+def test_two_hundred_sheets_are_all_read_and_a_notes_sheet_is_named(tmp_path):
+    path = tmp_path / "caseload.xlsx"
+    book = openpyxl.Workbook()
+    notes = book.active
+    notes.title = "Read me"
+    notes.append(["How to fill in this workbook: one sheet per client."])
+    for i in range(200):
+        sheet = book.create_sheet(f"c{i:03d}")
+        sheet.append([f"Client c{i:03d}, home programme"])            # a title row above the header
+        sheet.append(["client_id", "date", "stretch"])
+        sheet.append([f"c{i:03d}", "2026-01-05", "Cobra"])
+        sheet.append([f"c{i:03d}", "2026-01-06", "Cobra"])
+    book.save(path)
+    raw, warnings = read_table_with_warnings(path)
+    assert len(raw) == 400
+    assert raw["sheet"].nunique() == 200 and raw["sheet"].iloc[-1] == "c199"
+    assert raw["source_line"].tolist()[:2] == [3, 4]
+    assert [(c, v) for c, v, _ in warnings] == [("sheet", "Read me")]
+
+
+def test_a_stray_cell_far_from_the_log_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "stray.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "date", "stretch"])
+    for day in range(1, 101):
+        sheet.append(["ana", f"2026-01-{day % 28 + 1:02d}", "Cobra"])
+    sheet["XFD100000"] = "x"     # the dense grid would be 102 x 16,384 cells for 304 values
+    book.save(path)
+    with pytest.raises(LogReadError, match="delete the stray cells far from the log") as info:
+        read_table(path)
+    assert "\n" not in str(info.value) and "stray.xlsx" in str(info.value)
+
+
+def test_a_declared_huge_dimension_does_not_make_the_sheet_huge(tmp_path):
+    path = tmp_path / "dimension.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["client_id", "date"])
+    book.active.append(["ana", "2026-01-05"])
+    book.save(path)
+    _rewrite(path, b'<dimension ref="A1:B2" />', b'<dimension ref="A1:XFD1048576" />')
+    raw = read_table(path)
+    assert raw.columns.tolist() == ["client_id", "date", "source_line"] and len(raw) == 1
+
+
+def test_a_chart_sheet_is_skipped_with_a_warning_naming_it(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    path = tmp_path / "charted.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["client_id", "date", "pain"])
+    sheet.append(["ana", "2026-01-05", 4])
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=3, min_row=1, max_row=2), titles_from_data=True)
+    book.create_chartsheet("Pain chart").add_chart(chart)
+    book.save(path)
+    raw, warnings = read_table_with_warnings(path)
+    assert len(raw) == 1
+    assert warnings == [("sheet", "Pain chart", "chart sheet skipped: it holds no cells")]
