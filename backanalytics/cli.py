@@ -1,4 +1,4 @@
-"""The ``backanalytics`` command: validate, summary, report, import, sample.
+"""The ``backanalytics`` command: validate, summary, report, import, sample, template.
 
 Exit codes: 0 success; 1 the input was read but rows were rejected; 2 the input is unusable
 (missing file, unknown format, missing required column, bad option). Errors are one readable line,
@@ -141,6 +141,41 @@ def sample_cmd(
     typer.echo(f"wrote {len(log)} rows for {log[C.CLIENT_ID].nunique()} clients to {out}")
 
 
+@app.command("template")
+def template_cmd(
+    out: Annotated[Path, typer.Argument(help="Writes OUT.xlsx and OUT.pdf.")],
+    client: Annotated[list[str] | None, typer.Option("--client", help="A log sheet per client (repeat).")] = None,
+    stretches: Annotated[str | None, typer.Option(
+        "--stretches", help="Prescribed stretches, e.g. \"Cat-Cow,Child's Pose\" (default: the guide's 15).")] = None,
+    weeks: Annotated[int, typer.Option(help="Weeks of paper log, a page each.")] = 4,
+    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD (default: today).")] = None,
+    paper: Annotated[str, typer.Option(help="a4 or letter.")] = "a4",
+    sessions_per_week: Annotated[float, typer.Option(help="Prescribed session days a week.")] = 7,
+) -> None:
+    """Write a log to fill in: OUT.xlsx (dropdowns, checks, programme) and OUT.pdf (paper, a page a week).
+
+    Example: backanalytics template anna --client anna --stretches "Cat-Cow,Cobra" --start 2026-01-05
+    """
+    from backanalytics.report.pdf import PdfUnavailableError
+    from backanalytics.report.safety import atomic_path
+    from backanalytics.template import TemplateError, make_spec, template_paths, write_paper, write_workbook
+
+    try:
+        spec = make_spec(client or (), stretches, weeks, start, paper, sessions_per_week)
+    except TemplateError as exc:
+        raise fail(str(exc)) from None
+    xlsx, pdf = template_paths(out)
+    try:
+        for path, write in ((xlsx, write_workbook), (pdf, write_paper)):
+            with atomic_path(path) as tmp:
+                write(spec, tmp)
+            typer.echo(f"wrote {path}")
+    except PdfUnavailableError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     """Entry point that never shows a traceback for expected failures."""
     try:
@@ -190,6 +225,21 @@ def read_prescription(value: str | None) -> float | pd.DataFrame | None:
     return table
 
 
+def programme_or(rx: float | pd.DataFrame | None, file: Path, log: pd.DataFrame) -> float | pd.DataFrame | None:
+    """No --prescription and the log is a template workbook: its programme sheet is the prescription."""
+    if rx is not None or file.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return rx
+    from backanalytics.template import TemplateError, read_programme
+
+    try:
+        table = read_programme(file, clients=sorted(log[C.CLIENT_ID].astype(str).unique()))
+    except TemplateError as exc:
+        raise fail(str(exc)) from None
+    if table is not None:
+        typer.echo(f"prescription: the programme sheet of {file.name}", err=True)
+    return table
+
+
 SUMMARY_COLUMNS = ["days", "active_days", "adherence", "adherence_28d", "current_streak", "longest_streak",
                    "streak_unit", "habit_strength", "days_since_last", "sessions_per_week", "stretch_variety",
                    "dose_within_guidance"]
@@ -219,6 +269,7 @@ def summary_cmd(
     log = report.valid
     if log.empty:
         raise fail(f"{file.name}: no valid rows to summarise")
+    rx = programme_or(rx, file, log)
     if client is not None and not (log[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {file.name}")
     try:
@@ -442,6 +493,7 @@ def report_cmd(
         raise fail(f"{file.name}: no valid rows to report on")
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {file.name}")
+    rx = programme_or(rx, file, report.valid)
     typer.echo(report.summary(), err=True)
     try:
         result = build_reports(report.valid, out, clients=None if all_clients else [client],

@@ -20,8 +20,7 @@ from backanalytics import catalog
 from backanalytics import columns as C
 
 #: Sheet names of the workbook (the log sheets are named after the clients, or :data:`DEFAULT_SHEET`).
-PROGRAMME_SHEET = "Programme"
-HOWTO_SHEET = "How to fill this in"
+PROGRAMME_SHEET, HOWTO_SHEET = C.TEMPLATE_SHEETS
 DEFAULT_SHEET = "Log"
 
 #: The log sheet's header: the text a person reads, and the canonical column it maps to through
