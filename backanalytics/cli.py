@@ -251,7 +251,7 @@ def summary_cmd(
     client: Annotated[str | None, typer.Option("--client", help="Only this client.")] = None,
     prescription: Annotated[str | None, typer.Option(
         "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
-        "[, start, stretches].")] = None,
+        "[, start, stretches] (default: a template workbook's programme sheet, else daily).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
@@ -440,7 +440,8 @@ def report_cmd(
         "--secret", envvar="BACKANALYTICS_SECRET", show_envvar=True,
         help="Key for --anonymize pseudonyms (at least 8 characters); keep it to match reports later.")] = None,
     prescription: Annotated[str | None, typer.Option(
-        "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week.")] = None,
+        "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
+        "(default: a template workbook's programme sheet, else daily).")] = None,
     export: Annotated[str | None, typer.Option(
         "--export", help="Metric tables: csv, xlsx, parquet, both (csv and xlsx), all, none, or a list like "
         "csv,parquet (default: both with --all, none with --client).")] = None,

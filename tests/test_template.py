@@ -65,7 +65,7 @@ def validations(sheet) -> dict[str, object]:
 
 EXPECTED_RULES = {  # column: (type, operator, formula1, formula2), from the issue and the data contract
     "A": ("date", "between", "DATE(1990,1,1)", "TODAY()"),
-    "B": ("list", None, "=Prescribed", None),
+    "B": ("list", None, "Prescribed", None),  # the workbook name of the programme's stretch cells
     "C": ("decimal", "between", "1", "600"),
     "D": ("whole", "between", "1", "100"),
     "E": ("list", None, '"left,right,both"', None),

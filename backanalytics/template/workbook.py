@@ -73,7 +73,7 @@ ENTRIES: dict[str, Entry] = {
                   "DATE(1990,1,1)", "TODAY()", "between"),
     C.STRETCH: Entry("list", "Choose the stretch from the list (your programme). Leave it empty on a day "
                      "you only rate your pain.", "Choose a stretch from the list: the stretches of your "
-                     "programme (the Programme sheet).", 22, f"={PRESCRIBED_NAME}"),
+                     "programme (the Programme sheet).", 22, PRESCRIBED_NAME),
     C.HOLD_S: Entry("decimal", "Seconds you held each repetition (1 to 600). Leave it empty for moves "
                     "counted in reps (Cat-Cow, Pelvic Tilts, Bridge).", "Write the seconds held: a number "
                     "from 1 to 600.", 10, "1", "600", "between"),
