@@ -260,6 +260,9 @@ def test_paper_first_page_has_the_week_the_stretches_their_hints_and_the_safety_
                   "mild tension, not pain", "If a stretch hurts, ease up."]:
         assert words in text, words
     assert "ben" not in text and "Week 2" not in text
+    # Under each box: "s × reps" for the 2 held stretches, "reps" for Cat-Cow, on 7 days: 14 and 7,
+    # plus the 3 column hints ("5-15 reps", twice "2-4 reps") = 24 "reps" in all.
+    assert (text.count("s × reps"), text.count("reps")) == (14, 24)
     assert "ben" in pdf_text(paper, 3) and "Week 1 of 2" in pdf_text(paper, 3)
     assert "Mon 12 Jan – Sun 18 Jan 2026" in pdf_text(paper, 4)
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(paper), str(tmp_path / "p")],

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from backanalytics import catalog
 from backanalytics.template.programme import GUIDE_RULES, SAFETY_RULES, TemplateSpec, dose_hint
 
 #: CSS page size per ``--paper`` (landscape: a column per stretch needs the width).
@@ -41,7 +42,9 @@ def paper_html(spec: TemplateSpec) -> str:
     >>> "Mon 5 Jan – Sun 11 Jan 2026" in html, "&lt;i&gt;anna" in html, "<i>anna" in html
     (True, True, False)
     """
-    stretches = [{"name": name, "hint": dose_hint(name)} for name in spec.stretches]
+    stretches = [{"name": name, "hint": dose_hint(name),
+                  "write": "s × reps" if catalog.DOSE_GUIDANCE[catalog.kind_of(name) or catalog.STATIC]["hold_min"]
+                  else "reps"} for name in spec.stretches]
     pages = []
     for client in spec.clients or (None,):
         for week in range(spec.weeks):
