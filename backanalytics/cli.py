@@ -157,23 +157,15 @@ def template_cmd(
     Example: backanalytics template anna --client anna --stretches "Cat-Cow,Cobra" --start 2026-01-05
     """
     from backanalytics.report.pdf import PdfUnavailableError
-    from backanalytics.report.safety import atomic_path
-    from backanalytics.template import TemplateError, make_spec, template_paths, write_paper, write_workbook
+    from backanalytics.template import TemplateError, make_spec, write_template
 
     try:
-        spec = make_spec(client or (), stretches, weeks, start, paper, sessions_per_week)
-    except TemplateError as exc:
-        raise fail(str(exc)) from None
-    xlsx, pdf = template_paths(out)
-    try:
-        for path, write in ((xlsx, write_workbook), (pdf, write_paper)):
-            with atomic_path(path) as tmp:
-                write(spec, tmp)
-            typer.echo(f"wrote {path}")
-    except PdfUnavailableError as exc:
+        paths = write_template(make_spec(client or (), stretches, weeks, start, paper, sessions_per_week), out)
+    except (TemplateError, PdfUnavailableError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {paths[0]} and {paths[1]}")
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper

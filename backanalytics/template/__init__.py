@@ -28,5 +28,27 @@ def template_paths(out: str | Path) -> tuple[Path, Path]:
     return out.with_name(out.name + ".xlsx"), out.with_name(out.name + ".pdf")
 
 
+def write_template(spec: TemplateSpec, out: str | Path) -> tuple[Path, Path]:
+    """Write ``OUT.xlsx`` and ``OUT.pdf`` (each through a temporary name, so never half-written).
+
+    Returns the two paths. The PDF needs the ``report`` extra (WeasyPrint): without it the
+    workbook is written and :class:`backanalytics.report.pdf.PdfUnavailableError` raised.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> spec = make_spec(["anna"], "Cat-Cow,Cobra", weeks=1, start="2026-01-05")
+    >>> [p.name for p in write_template(spec, Path(tempfile.mkdtemp()) / "anna")]
+    ['anna.xlsx', 'anna.pdf']
+    """
+    from backanalytics.report.safety import atomic_path
+
+    paths = template_paths(out)
+    for path, write in zip(paths, (write_workbook, write_paper), strict=True):
+        with atomic_path(path) as tmp:
+            write(spec, tmp)
+    return paths
+
+
 __all__ = ["TemplateError", "TemplateSpec", "make_spec", "paper_html", "read_programme", "template_paths",
-           "write_paper", "write_workbook"]
+           "write_paper", "write_template", "write_workbook"]
