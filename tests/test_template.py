@@ -275,6 +275,15 @@ def test_paper_first_page_has_the_week_the_stretches_their_hints_and_the_safety_
     assert dark > 0.02 * grey.width * grey.height  # the table's lines and text: not a blank page
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_week_of_all_15_stretches_fits_one_page_footer_included(tmp_path, paper):
+    path = tmp_path / "p.pdf"
+    write_paper(make_spec(["anna"], weeks=1, start=START, paper=paper), path)
+    assert int(pdf_info(path)["Pages"]) == 1
+    text = pdf_text(path, 1)
+    assert "Flexor" in text and "Sun" in text and "Consulting Professionals:" in text  # the last column, day, rule
+
+
 def test_letter_paper_without_a_client_leaves_a_name_line(tmp_path):
     path = tmp_path / "p.pdf"
     write_paper(make_spec([], "Cobra", weeks=1, start=START, paper="letter"), path)
