@@ -161,7 +161,7 @@ def template_cmd(
 
     try:
         paths = write_template(make_spec(client or (), stretches, weeks, start, paper, sessions_per_week), out)
-    except (TemplateError, PdfUnavailableError) as exc:
+    except (TemplateError, PdfUnavailableError, FileExistsError) as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
         raise fail(f"cannot write {out}: {exc.strerror or exc}") from None

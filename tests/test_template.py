@@ -281,7 +281,8 @@ def test_a_week_of_all_15_stretches_fits_one_page_footer_included(tmp_path, pape
     write_paper(make_spec(["anna"], weeks=1, start=START, paper=paper), path)
     assert int(pdf_info(path)["Pages"]) == 1
     text = pdf_text(path, 1)
-    assert "Flexor" in text and "Sun" in text and "Consulting Professionals:" in text  # the last column, day, rule
+    # a late column, the last day, the last rule: all on the one page
+    assert "Flexor" in text and "Sun" in text and "Consulting Professionals:" in text
 
 
 def test_letter_paper_without_a_client_leaves_a_name_line(tmp_path):
@@ -303,6 +304,13 @@ def test_template_command_writes_both_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["anna.pdf", "anna.xlsx"]
     assert openpyxl.load_workbook(tmp_path / "anna.xlsx").sheetnames[0] == "anna"
+
+
+def test_template_command_never_writes_over_a_log(tmp_path):
+    (tmp_path / "anna.xlsx").write_bytes(b"a filled-in log")
+    result = CliRunner().invoke(app, ["template", str(tmp_path / "anna"), "--weeks", "1"])
+    assert result.exit_code == 2 and "anna.xlsx exists and may hold a filled-in log" in result.output
+    assert (tmp_path / "anna.xlsx").read_bytes() == b"a filled-in log" and not (tmp_path / "anna.pdf").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [

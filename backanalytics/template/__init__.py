@@ -28,11 +28,13 @@ def template_paths(out: str | Path) -> tuple[Path, Path]:
     return out.with_name(out.name + ".xlsx"), out.with_name(out.name + ".pdf")
 
 
-def write_template(spec: TemplateSpec, out: str | Path) -> tuple[Path, Path]:
+def write_template(spec: TemplateSpec, out: str | Path, overwrite: bool = False) -> tuple[Path, Path]:
     """Write ``OUT.xlsx`` and ``OUT.pdf`` (each through a temporary name, so never half-written).
 
-    Returns the two paths. The PDF needs the ``report`` extra (WeasyPrint): without it the
-    workbook is written and :class:`backanalytics.report.pdf.PdfUnavailableError` raised.
+    Returns the two paths. An existing ``OUT.xlsx`` may be a log already filled in: unless
+    ``overwrite``, it raises FileExistsError and nothing is written. The PDF needs the ``report``
+    extra (WeasyPrint): without it the workbook is written and
+    :class:`backanalytics.report.pdf.PdfUnavailableError` raised.
 
     Examples
     --------
@@ -44,6 +46,9 @@ def write_template(spec: TemplateSpec, out: str | Path) -> tuple[Path, Path]:
     from backanalytics.report.safety import atomic_path
 
     paths = template_paths(out)
+    if paths[0].exists() and not overwrite:
+        raise FileExistsError(f"{paths[0]} exists and may hold a filled-in log: choose another name, or move "
+                              "it away first (nothing was written)")
     for path, write in zip(paths, (write_workbook, write_paper), strict=True):
         with atomic_path(path) as tmp:
             write(spec, tmp)
