@@ -73,7 +73,21 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class TemplateSpec:
-    """Everything a fill-in log is made from (see :func:`make_spec`, which checks it)."""
+    """Everything a fill-in log is made from (see :func:`make_spec`, which checks it).
+
+    Attributes
+    ----------
+    clients
+        Client ids, a log sheet (and a set of paper pages) each; empty for one unnamed log.
+    stretches
+        Prescribed stretches, catalog names.
+    weeks, start
+        Paper pages: ``weeks`` weeks from ``start``.
+    paper
+        ``"a4"`` or ``"letter"``.
+    sessions_per_week
+        Prescribed session days a week (the programme sheet's, read back as the prescription).
+    """
 
     clients: tuple[str, ...] = ()
     stretches: tuple[str, ...] = tuple(s.name for s in catalog.STRETCHES)
@@ -126,7 +140,7 @@ def make_spec(clients: Sequence[str] = (), stretches: str | Sequence[str] | None
     backanalytics.template.programme.TemplateError: --stretches: 'handstand' is not a catalog stretch; use names from: Cat-Cow, Child's Pose, Knee-to-Chest, Pelvic Tilts, Seated Spinal Twist, Sphinx Pose, Piriformis Stretch, Butterfly Stretch, Forward Bend, Supine Twist, Bridge Pose, Cobra Stretch, Downward-Facing Dog, Hip Flexor Stretch, Hamstring Stretch
     """  # noqa: E501
     names = _stretches(stretches)
-    ids = tuple(str(c) for c in clients)
+    ids = (clients,) if isinstance(clients, str) else tuple(str(c) for c in clients)
     for client in ids:
         problem = sheet_name_problem(client)
         if problem:
