@@ -413,3 +413,13 @@ def test_report_uses_the_programme_sheet_without_a_prescription(tmp_path):
     assert "prescription: the programme sheet of filled.xlsx" in result.output
     clients = pd.read_csv(tmp_path / "out" / "metrics_clients.csv").set_index("client_id")
     assert clients.loc["anna", "adherence"] == pytest.approx(14 / 15)  # as worked out in the summary test
+
+
+def test_an_unreadable_programme_stops_summary_with_one_line_naming_the_cell(tmp_path):
+    path = fill_template(tmp_path / "filled.xlsx", client_column=True)
+    book = openpyxl.load_workbook(path)
+    book["Programme"]["B2"] = 14
+    book.save(path)
+    result = CliRunner().invoke(app, ["summary", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "error: filled.xlsx, sheet 'Programme', cell B2: sessions per week 14" in result.output
