@@ -217,10 +217,13 @@ def read_prescription(value: str | None) -> float | pd.DataFrame | None:
     return table
 
 
-def programme_or(rx: float | pd.DataFrame | None, file: Path, log: pd.DataFrame) -> float | pd.DataFrame | None:
-    """No --prescription and the log is a template workbook: its programme sheet is the prescription."""
-    if rx is not None or file.suffix.lower() not in {".xlsx", ".xlsm"}:
+def programme_or(rx: float | pd.DataFrame | None, files: Path | list[Path], log: pd.DataFrame
+                 ) -> float | pd.DataFrame | None:
+    """No --prescription and the log is one template workbook: its programme sheet is the prescription."""
+    paths = [files] if isinstance(files, Path) else list(files)
+    if rx is not None or len(paths) != 1 or paths[0].suffix.lower() not in {".xlsx", ".xlsm"}:
         return rx
+    file = paths[0]
     from backanalytics.template import TemplateError, read_programme
 
     try:
