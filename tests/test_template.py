@@ -153,6 +153,7 @@ def test_extra_sheets_name_no_log_column_so_readers_skip_them(book, sheet_name):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"clients": ["a/b"]}, "cannot hold any of"),
     ({"clients": ["x" * 32]}, "at most 31 characters (32 given)"),
+    ({"clients": ["an\nna"]}, "control characters"),
     ({"clients": ["anna", "Anna"]}, "given twice"),
     ({"clients": ["programme"]}, "a sheet of that name"),
     ({"stretches": "Cobra, handstand"}, "'handstand' is not a catalog stretch"),

@@ -204,6 +204,8 @@ def sheet_name_problem(name: str) -> str | None:
         return f"a sheet name holds at most {SHEET_NAME_MAX} characters ({len(name)} given)"
     if _SHEET_FORBIDDEN.search(name):
         return "a sheet name cannot hold any of [ ] : * ? / \\; choose an id without them"
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) < 0xE000 or ord(ch) in (0x7F, 0xFFFE, 0xFFFF) for ch in name):
+        return "a sheet name cannot hold control characters (tabs, line breaks ...)"
     if name.startswith("'") or name.endswith("'") or name.casefold() == "history":
         return "Excel refuses this sheet name (a quote at either end, or 'History')"
     return None
