@@ -1,4 +1,4 @@
-"""The ``backanalytics`` command: validate, summary, report, import, sample.
+"""The ``backanalytics`` command: validate, summary, report, import, sample, template.
 
 Exit codes: 0 success; 1 the input was read but rows were rejected; 2 the input is unusable
 (missing file, unknown format, missing required column, bad option). Errors are one readable line,
@@ -241,6 +241,33 @@ def sample_cmd(
     typer.echo(f"wrote {len(questionnaires)} questionnaires (ODI, RMDQ, PSFS) to {assessments_path(out)}")
 
 
+@app.command("template")
+def template_cmd(
+    out: Annotated[Path, typer.Argument(help="Writes OUT.xlsx and OUT.pdf.")],
+    client: Annotated[list[str] | None, typer.Option("--client", help="A log sheet per client (repeat).")] = None,
+    stretches: Annotated[str | None, typer.Option(
+        "--stretches", help="Prescribed stretches, e.g. \"Cat-Cow,Child's Pose\" (default: the guide's 15).")] = None,
+    weeks: Annotated[int, typer.Option(help="Weeks of paper log, a page each.")] = 4,
+    start: Annotated[str | None, typer.Option("--start", help="First day, YYYY-MM-DD (default: today).")] = None,
+    paper: Annotated[str, typer.Option(help="a4 or letter.")] = "a4",
+    sessions_per_week: Annotated[float, typer.Option(help="Prescribed session days a week.")] = 7,
+) -> None:
+    """Write a log to fill in: OUT.xlsx (dropdowns, checks, programme) and OUT.pdf (paper, a page a week).
+
+    Example: backanalytics template anna --client anna --stretches "Cat-Cow,Cobra" --start 2026-01-05
+    """
+    from backanalytics.report.pdf import PdfUnavailableError
+    from backanalytics.template import TemplateError, make_spec, write_template
+
+    try:
+        paths = write_template(make_spec(client or (), stretches, weeks, start, paper, sessions_per_week), out)
+    except (TemplateError, PdfUnavailableError, FileExistsError) as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(f"wrote {paths[0]} and {paths[1]}")
+
+
 def main() -> None:  # pragma: no cover - console entry point wrapper
     """Entry point that never shows a traceback for expected failures; Ctrl-C is one line, exit 130."""
     from backanalytics import interrupt
@@ -296,6 +323,24 @@ def read_prescription(value: str | None) -> float | pd.DataFrame | None:
     return table
 
 
+def programme_or(rx: float | pd.DataFrame | None, files: Path | list[Path], log: pd.DataFrame
+                 ) -> float | pd.DataFrame | None:
+    """No --prescription and the log is one template workbook: its programme sheet is the prescription."""
+    paths = [files] if isinstance(files, Path) else list(files)
+    if rx is not None or len(paths) != 1 or paths[0].suffix.lower() not in {".xlsx", ".xlsm"}:
+        return rx
+    file = paths[0]
+    from backanalytics.template import TemplateError, read_programme
+
+    try:
+        table = read_programme(file, clients=sorted(log[C.CLIENT_ID].astype(str).unique()))
+    except TemplateError as exc:
+        raise fail(str(exc)) from None
+    if table is not None:
+        typer.echo(f"prescription: the programme sheet of {file.name}", err=True)
+    return table
+
+
 SUMMARY_COLUMNS = ["days", "active_days", "adherence", "adherence_28d", "current_streak", "longest_streak",
                    "streak_unit", "habit_strength", "days_since_last", "sessions_per_week", "stretch_variety",
                    "dose_within_guidance"]
@@ -307,7 +352,7 @@ def summary_cmd(
     client: ClientOpt = None,
     prescription: Annotated[str | None, typer.Option(
         "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
-        "[, start, stretches].")] = None,
+        "[, start, stretches] (default: a template workbook's programme sheet, else daily).")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Analysis date (default: last date in the log).")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     all_columns: Annotated[bool, typer.Option("--all-columns", help="Every metric, not the short list.")] = False,
@@ -328,6 +373,7 @@ def summary_cmd(
     log = report.valid
     if log.empty:
         raise fail(f"{report.source}: no valid rows to summarise")
+    rx = programme_or(rx, files, log)
     if client is not None and not (log[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {report.source}")
     try:
@@ -536,7 +582,8 @@ def report_cmd(
         "--secret", envvar="BACKANALYTICS_SECRET", show_envvar=True,
         help="Key for --anonymize pseudonyms (at least 8 characters); keep it to match reports later.")] = None,
     prescription: Annotated[str | None, typer.Option(
-        "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week.")] = None,
+        "--prescription", help="Sessions per week (e.g. 3), or a CSV with client_id, sessions_per_week "
+        "(default: a template workbook's programme sheet, else daily).")] = None,
     export: Annotated[str | None, typer.Option(
         "--export", help="Metric tables: csv, xlsx, parquet, both (csv and xlsx), all, none, or a list like "
         "csv,parquet (default: both with --all, none with --client).")] = None,
@@ -593,6 +640,7 @@ def report_cmd(
         raise fail(f"{report.source}: no valid rows to report on")
     if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
         raise fail(f"no client {client!r} in {report.source}")
+    rx = programme_or(rx, files, report.valid)
     typer.echo(report.summary(), err=True)
     echo_how_read(report, err=True)
     scores = read_assessments_or_exit(assessments, files, report)

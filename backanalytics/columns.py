@@ -65,6 +65,10 @@ CELL_ERRORS = "cell_errors"
 #: ``"<name> (input)"`` when the file is read, so it is neither overwritten nor misread.
 RESERVED = (SOURCE_LINE, EXTRA_FIELDS, SHEET, RECORD_LIST, SOURCE_FILE, CELL_ERRORS)
 
+#: Sheets of the fill-in template (``backanalytics template``) that hold no log: its programme and
+#: its instructions. A reader may skip them without a warning (they never hold log rows).
+TEMPLATE_SHEETS = ("Programme", "How to fill this in")
+
 #: Input column name (lower-cased, spaces/hyphens/dots -> underscores) -> canonical name.
 #: Unit-bearing aliases are converted by :data:`UNIT_ALIASES`.
 ALIASES: dict[str, str] = {

@@ -86,7 +86,7 @@ def schema_failures(parsed: ParsedLog, today: pd.Timestamp | None) -> pd.DataFra
     schema with any other kind of check is run on the whole table.
     """
     schema = _cached_schema(pd.Timestamp(today if today is not None else dt.date.today()).normalize())
-    if not _checks_are_elementwise(schema):
+    if not _checks_are_elementwise(schema) or any(len(p.values) == 0 for p in parsed.columns.values()):
         return _failures_of(schema, parsed.frame(), lambda column, index: np.asarray(index, dtype=np.intp))
     checked = [len(parsed.columns[n].values) for n, col in schema.columns.items()
                if col.checks or not col.nullable]

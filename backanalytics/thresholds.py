@@ -18,6 +18,9 @@ References
   change in psychotherapy research. *J Consult Clin Psychol* 59(1):12-19. (Reliable Change Index.)
 - Lopez-Minarro PA et al. (2009) / Ayala F et al. (2012): sit-and-reach test-retest reliability;
   smallest real difference about 4 cm.
+- Boonstra AM et al. (2016). Cut-off points for mild, moderate, and severe pain on the numeric
+  rating scale for pain in patients with chronic musculoskeletal pain. *Front Psychol* 7:1466.
+  (Moderate pain from 6: the red of the template's pain traffic light.)
 - Haynes RB, Taylor DW, Sackett DL (1979). *Compliance in Health Care*. Johns Hopkins University
   Press: taking >= 80 % of what was prescribed is the classic "adherent" convention, used since
   for home-exercise programmes (>= 80 % of prescribed sessions).
@@ -49,6 +52,7 @@ THRESHOLDS: dict[str, float] = {
     "flare_window_days": 14,
     "flare_min_days": 3,  # days with pain in the window before a median means anything
     "pain_after_max": 3.0,  # pain right after stretching above this = "hurts", not mild tension
+    "pain_red_min": 6.0,  # moderate pain or worse (Boonstra 2016): the template's red; amber above pain_after_max
     # the guide: repeated pain while stretching -> see a professional; "repeated" = this many days
     # with pain rising during a session within the last pain_repeat_window_days
     "pain_repeat_days": 3,

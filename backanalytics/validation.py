@@ -154,9 +154,8 @@ def validate(source: Source, mapping: Mapping[str, str] | None = None,
     raw = shaped.frame
     try:
         renamed = rename_columns(raw, {k: v for k, v in (mapping or {}).items() if v not in (IGNORE, STRETCH_COLUMN)})
-        if raw.empty:
-            raise LogReadError("the file has a header but no rows" if shaped.lines_read == 0 else
-                               "no rows to read (no line records a stretch or a score)")
+        if raw.empty and shaped.lines_read > 0:
+            raise LogReadError("no rows to read (no line records a stretch or a score)")
         frame, cell_problems, cell_warnings = unpack_cells(renamed.frame.reset_index(drop=True))
         parsed = parse_log(frame, renamed.factors, date_order=date_order)
     except (LogReadError, AmbiguousDates) as exc:

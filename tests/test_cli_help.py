@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from backanalytics.cli import app
 
 runner = CliRunner()
-COMMANDS = ["validate", "summary", "report", "import", "sample"]
-RUN_FOR_REAL = {"validate", "summary", "sample"}
+COMMANDS = ["validate", "summary", "report", "import", "sample", "template"]
+RUN_FOR_REAL = {"validate", "summary", "sample", "template"}
 
 
 def examples(command: str) -> list[list[str]]:

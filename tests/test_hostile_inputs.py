@@ -44,7 +44,7 @@ TIME_LIMIT = 30
 # or (None, words the one-line error must contain) for inputs that cannot be used.
 CORPUS: dict[str, tuple[int | None, list[int] | str]] = {
     "empty.csv": (None, "empty"),
-    "header_only.csv": (None, "no rows"),
+    "header_only.csv": (0, []),  # a log not yet filled in: 0 rows, nothing wrong (like a blank template)
     "no_header.csv": (None, "missing required column"),
     "only_whitespace.csv": (None, "empty"),
     "missing_required_column.csv": (None, "missing required column date"),

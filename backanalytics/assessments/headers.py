@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.instruments import LOG_TOTAL_COLUMNS, MAX_ITEMS
 from backanalytics.cells.parse import present_text
+from backanalytics.instruments import LOG_TOTAL_COLUMNS, MAX_ITEMS
 
 INSTRUMENT = "instrument"
 SCORE = "score"

@@ -30,9 +30,9 @@ from backanalytics.assessments.headers import (
     merged,
 )
 from backanalytics.assessments.scoring import score_items
+from backanalytics.cells.parse import distinct, parse_dates, parse_numbers, present_text
 from backanalytics.instruments import INSTRUMENTS, MAX_ITEMS, instrument_name
 from backanalytics.io import LogReadError, read_table_with_warnings
-from backanalytics.cells.parse import distinct, parse_dates, parse_numbers, present_text
 from backanalytics.schema import ValidationReport
 
 EARLIEST = pd.Timestamp("1990-01-01")

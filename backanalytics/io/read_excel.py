@@ -22,6 +22,7 @@ from backanalytics.columns import (
     CLIENT_ID,
     DATE,
     SHEET,
+    TEMPLATE_SHEETS,
     SOURCE_LINE,
     UNIT_ALIASES,
     normalise_header,
@@ -86,6 +87,8 @@ def read_workbook(path: Path, mapping: dict[str, str] | None = None) -> tuple[pd
                 f"{path.name}: sheet {name!r} ({rows} rows) names {', '.join(seen)} but has no "
                 f"header row with both {CLIENT_ID} and {DATE} in its first {HEADER_SEARCH_ROWS} rows; "
                 "name its columns (or pass a mapping), or move the sheet out of the workbook")
+        if name in TEMPLATE_SHEETS:  # the fill-in template's programme and instructions (no log columns)
+            continue
         warnings.append((SHEET, name, f"sheet skipped: no header row with {CLIENT_ID} and {DATE} in its "
                          f"first {HEADER_SEARCH_ROWS} rows ({rows} non-empty row{'s' if rows != 1 else ''} "
                          "not read)"))
