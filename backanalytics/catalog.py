@@ -251,3 +251,30 @@ def seconds_stretched(log: pd.DataFrame) -> pd.Series:
         return log[column].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
 
     return pd.Series(seconds_from(floats("hold_s"), floats("reps")), index=log.index, dtype=np.float64)
+
+
+_HINT = re.compile(r"^(?P<name>.*?)[\s_]*(?:\((?P<paren>[^)]*)\)|(?P<word>reps|rep|sec|secs|seconds|s|min|mins|"
+                   r"minutes))$", re.IGNORECASE)
+_HINT_UNITS = {"reps": "reps", "rep": "reps", "x": "reps", "s": "s", "sec": "s", "secs": "s", "seconds": "s",
+               "min": "min", "mins": "min", "minutes": "min"}
+
+
+def stretch_header(col: object) -> tuple[str | None, str | None]:
+    """(catalog stretch, unit hint) named by a column header (a habit grid's column), or (None, None).
+
+    Examples
+    --------
+    >>> stretch_header("Cobra (min)"), stretch_header("Child's pose reps"), stretch_header("Walked dog")
+    (('Cobra Stretch', 'min'), ("Child's Pose", 'reps'), (None, None))
+    """
+    text = str(col).strip()
+    found = canonical_name(text)
+    if found is not None:
+        return found, None
+    hint = _HINT.match(text)
+    if hint:
+        unit = _HINT_UNITS.get((hint["paren"] or hint["word"] or "").strip().lower())
+        found = canonical_name(hint["name"].strip())
+        if found is not None:
+            return found, unit
+    return None, None

@@ -38,12 +38,6 @@ from backanalytics.headers import target_of
 IGNORE, STRETCH_COLUMN = "ignore", "stretch"
 _TICKED = {"true", "yes", "y", "x", "✓", "✔", "☑", "1", "1.0", "done"}
 _UNTICKED = {"false", "no", "n", "0", "0.0", "☐", "✗"}
-_HINT = re.compile(r"^(?P<name>.*?)[\s_]*(?:\((?P<paren>[^)]*)\)|(?P<word>reps|rep|sec|secs|seconds|s|min|mins|"
-                   r"minutes))$", re.IGNORECASE)
-_HINT_UNITS = {"reps": "reps", "rep": "reps", "x": "reps", "s": "s", "sec": "s", "secs": "s", "seconds": "s",
-               "min": "min", "mins": "min", "minutes": "min"}
-
-
 @dataclass
 class Shaped:
     """The result of :func:`shape`: one long table and what was done to get it."""
@@ -97,7 +91,7 @@ def shape(raw: pd.DataFrame, name: str = "log", client: str | None = None,
             candidates.append(col)
     kinds = _cell_kinds(raw, candidates)
     for col in candidates:
-        stretch, unit = _stretch_header(col)
+        stretch, unit = catalog.stretch_header(col)
         checkbox, numeric = kinds[col]
         if user.get(C.normalise_header(col)) == STRETCH_COLUMN and (checkbox or numeric):
             grid.append((col, stretch or str(col).strip(), unit))
@@ -115,21 +109,6 @@ def shape(raw: pd.DataFrame, name: str = "log", client: str | None = None,
     _split_doses(out, names, user)
     _client_from_source(out, name, client, names, user)
     return out
-
-
-def _stretch_header(col: object) -> tuple[str | None, str | None]:
-    """(catalog stretch, unit hint) named by a header, e.g. ``Cobra (min)`` -> ("Cobra Stretch", "min")."""
-    text = str(col).strip()
-    found = catalog.canonical_name(text)
-    if found is not None:
-        return found, None
-    hint = _HINT.match(text)
-    if hint:
-        unit = _HINT_UNITS.get((hint["paren"] or hint["word"] or "").strip().lower())
-        found = catalog.canonical_name(hint["name"].strip())
-        if found is not None:
-            return found, unit
-    return None, None
 
 
 _AMOUNT = r"[0-9]+(?:[.,][0-9]+)?\s*(?:s|sec|secs|seconds|min|mins|minutes|reps)?|[0-9]{1,2}:[0-5][0-9]"

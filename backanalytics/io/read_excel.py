@@ -16,14 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from backanalytics.catalog import stretch_header
 from backanalytics.columns import (
     ALIASES,
     CELL_ERRORS,
     CLIENT_ID,
     DATE,
     SHEET,
-    TEMPLATE_SHEETS,
     SOURCE_LINE,
+    TEMPLATE_SHEETS,
     UNIT_ALIASES,
     normalise_header,
 )
@@ -273,9 +274,7 @@ def _find_header(grid: pd.DataFrame, names: dict[str, str], need_client: bool = 
 
 def _names_stretch(cells: pd.Series) -> bool:
     """True when a cell of a header row names a catalog stretch (a grid's column)."""
-    from backanalytics.shape import _stretch_header
-
-    return any(_stretch_header(c)[0] is not None for c in cells.dropna() if isinstance(c, str))
+    return any(stretch_header(c)[0] is not None for c in cells.dropna() if isinstance(c, str))
 
 
 def _log_names(grid: pd.DataFrame, names: dict[str, str]) -> list[str]:
