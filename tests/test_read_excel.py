@@ -7,7 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl import Workbook
 
+import backanalytics as ba
 from backanalytics.io import LogReadError, read_table, read_table_with_warnings
 
 
@@ -145,3 +147,29 @@ def test_a_chart_sheet_is_skipped_with_a_warning_naming_it(tmp_path):
     raw, warnings = read_table_with_warnings(path)
     assert len(raw) == 1
     assert warnings == [("sheet", "Pain chart", "chart sheet skipped: it holds no cells")]
+
+
+def test_sheets_with_different_headers_keep_each_headers_unit(tmp_path):
+    # Sheet a holds minutes (hold_min), sheet b seconds: aligning the sheets' headers must not
+    # rename hold_min to hold_s (1 minute read as 1 second, silently, before this was fixed).
+    book = Workbook()
+    first = book.active
+    first.title = "a"
+    first.append(["client_id", "date", "stretch", "hold_min"])
+    first.append(["a", "2026-11-02", "Cobra", 1])
+    second = book.create_sheet("b")
+    second.append(["patient", "date", "stretch", "hold_s"])
+    second.append(["b", "2026-11-02", "Cobra", 30])
+    book.save(tmp_path / "units.xlsx")
+    valid = ba.validate(tmp_path / "units.xlsx", today="2026-12-01").valid
+    assert dict(zip(valid["client_id"], valid["hold_s"], strict=True)) == {"a": 60.0, "b": 30.0}
+
+
+def test_files_with_different_headers_are_one_table_without_warnings(tmp_path):
+    # "Day"/"Exercise" in one file, "date"/"stretch" in the other: one column each, not two
+    # columns merged with a "read as date too" warning.
+    (tmp_path / "ann.csv").write_text("Day,Exercise,Pain\n2026-11-02,Cobra,4\n")
+    (tmp_path / "bo.csv").write_text("date,stretch,pain\n2026-11-03,Cat-Cow,5\n")
+    report = ba.validate(tmp_path, today="2026-12-01")
+    assert sorted(report.valid["client_id"]) == ["ann", "bo"]
+    assert not report.warnings["warning"].str.contains("too").any(), report.warnings

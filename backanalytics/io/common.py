@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from backanalytics.columns import RESERVED
+from backanalytics.columns import ALIASES, CANONICAL, RESERVED, normalise_header
 
 #: A warning about part of an input left out or read specially: (column, value, warning).
 ReadWarning = tuple[str, str, str]
@@ -77,3 +77,33 @@ def unique_names(header: Iterable[object]) -> list[str]:
         taken.add(name)
         names.append(name)
     return names
+
+
+def alignment(mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """Normalised header -> canonical name, for headers that mean a canonical column as they are.
+
+    Headers with a unit (``hold_min``) are left out: renamed, they would lose their factor.
+    """
+    names = {k: v for k, v in ALIASES.items() if v in CANONICAL}
+    names.update({normalise_header(k): v for k, v in (mapping or {}).items() if v in CANONICAL})
+    return names
+
+
+def align_headers(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """Rename headers to their canonical names ("patient" in one file or sheet, "client_id" in
+    another), so that putting several tables one after another does not split a column; a name
+    already taken in the table is left as it is.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame(columns=["Patient", "Day", "hold_min"])
+    >>> list(align_headers(frame, alignment(None)).columns)
+    ['client_id', 'date', 'hold_min']
+    """
+    header = [str(c) for c in frame.columns]
+    renames: dict[str, str] = {}
+    for c in header:
+        target = names.get(normalise_header(c))
+        if target and c != target and target not in header and target not in renames.values():
+            renames[c] = target
+    return frame.rename(columns=renames)

@@ -28,7 +28,7 @@ from backanalytics.columns import (
     UNIT_ALIASES,
     normalise_header,
 )
-from backanalytics.io.common import LogReadError, ReadWarning, reserve_names, unique_names
+from backanalytics.io.common import LogReadError, ReadWarning, align_headers, alignment, reserve_names, unique_names
 
 #: Excel rows searched for the header (a title or notes may sit above it).
 HEADER_SEARCH_ROWS = 10
@@ -93,7 +93,8 @@ def read_workbook(path: Path, mapping: dict[str, str] | None = None) -> tuple[pd
         warnings.append((SHEET, name, f"sheet skipped: no header row with {CLIENT_ID} and {DATE} in its "
                          f"first {HEADER_SEARCH_ROWS} rows ({rows} non-empty row{'s' if rows != 1 else ''} "
                          "not read)"))
-    frames = [_excel_sheet(sheets[s], found[s], names if len(usable) > 1 else None) for s in usable]
+    frames = [_excel_sheet(sheets[s], found[s], alignment(mapping) if len(usable) > 1 else None)
+              for s in usable]
     if len(usable) > 1:
         frames = [f.assign(**{SHEET: s}) for f, s in zip(frames, usable, strict=True)]
     frame = pd.concat(frames, ignore_index=True)
@@ -296,12 +297,7 @@ def _excel_sheet(sheet: _Sheet, header_pos: int, align: dict[str, str] | None) -
     frame = grid.iloc[header_pos + 1:].copy()
     frame.columns = header
     if align is not None:
-        renames: dict[str, str] = {}
-        for c in header:
-            target = align.get(normalise_header(c))
-            if target and c != target and target not in header and target not in renames.values():
-                renames[c] = target
-        frame = frame.rename(columns=renames)
+        frame = align_headers(frame, align)
     frame = reserve_names(frame)
     first = grid.index[header_pos]
     by_row: dict[int, list[str]] = {}

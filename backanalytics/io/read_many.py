@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from backanalytics.columns import CELL_ERRORS, EXTRA_FIELDS, RECORD_LIST, SHEET, SOURCE_FILE
-from backanalytics.io.common import LogReadError, ReadWarning
+from backanalytics.io.common import LogReadError, ReadWarning, align_headers, alignment
 from backanalytics.io.read_csv import read_csv_with_warnings
 from backanalytics.io.read_excel import read_workbook
 from backanalytics.io.read_json import read_json_file
@@ -102,11 +102,13 @@ def read_files(items: list[tuple[str, Path]], mapping: Mapping[str, str] | None,
                ) -> tuple[pd.DataFrame, list[ReadWarning]]:
     """Read each (label, path) and put the rows one after another, each with its ``source_file``.
 
-    Columns are the union of the files' columns (a column a file lacks is empty in its rows);
+    Headers are aligned to their canonical names first ("Day" in one file, "date" in another);
+    columns are the union of the files' columns (a column a file lacks is empty in its rows);
     a file that cannot be read is skipped with a warning; when none can, :class:`LogReadError`.
     """
     frames: list[pd.DataFrame] = []
     warnings: list[ReadWarning] = []
+    names = alignment(mapping)
     for label, path in items:
         try:
             frame, found = read_folder(path, mapping) if path.is_dir() else read_file(path, mapping)
@@ -116,7 +118,7 @@ def read_files(items: list[tuple[str, Path]], mapping: Mapping[str, str] | None,
             continue
         inner = frame[SOURCE_FILE].astype(str) if SOURCE_FILE in frame else None
         frame[SOURCE_FILE] = label if inner is None else label + "/" + inner
-        frames.append(frame)
+        frames.append(align_headers(frame, names))
         warnings += [(c, v, f"{label}: {w}") for c, v, w in found]
     if not frames:
         first = warnings[0] if warnings else ("file", name, "no file")
