@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from backanalytics import columns as C
-from backanalytics.io import LogReadError
-from backanalytics.schema import ValidationReport, describe_failure, validate
+
+if TYPE_CHECKING:  # pandas, pandera and scipy load in the commands that use them: --help stays fast
+    import pandas as pd
+
+    from backanalytics.schema import ValidationReport
 
 app = typer.Typer(
     help="Turn back-stretching logs into evidence of progress.\n\n"
@@ -37,6 +39,9 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def read_or_exit(path: Path) -> ValidationReport:
     """Validate a file, turning an unusable input into exit code 2 with one line."""
+    from backanalytics.io import LogReadError
+    from backanalytics.schema import validate
+
     try:
         return validate(path)
     except LogReadError as exc:
@@ -64,6 +69,10 @@ def validate_cmd(
 
       backanalytics validate data/sample_logs.csv --valid clinic_dataset/ --buckets 8
     """
+    import pandas as pd
+
+    from backanalytics.schema import describe_failure
+
     if buckets < 1:
         raise fail("--buckets must be at least 1")
     outputs = [(name, path) for name, path in (("--rejected", rejected), ("--valid", valid)) if path is not None]
@@ -160,6 +169,8 @@ def main() -> None:  # pragma: no cover - console entry point wrapper
 def read_prescription(value: str | None) -> float | pd.DataFrame | None:
     """--prescription: session days per week (more than 0, at most 7), or a CSV with client_id,
     sessions_per_week [, start, stretches]; anything else exits 2 with one line."""
+    import pandas as pd
+
     from backanalytics.metrics.periods import prescription_for, sessions_per_week_problem
 
     if value is None:
@@ -312,8 +323,11 @@ def import_cmd(
     """
     import warnings
 
+    import pandas as pd
+
     from backanalytics.importers import IMPORTERS, canonical_frame, run_importer
     from backanalytics.report.safety import atomic_path, safe_frame
+    from backanalytics.schema import validate
 
     if kind not in IMPORTERS:
         raise fail(f"unknown importer {kind!r}; use one of {', '.join(IMPORTERS)}")
@@ -411,6 +425,8 @@ def report_cmd(
 
       backanalytics report clinic_dataset/ --all --format html --export parquet
     """
+    import pandas as pd
+
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
     from backanalytics.report.batch import build_reports
     from backanalytics.report.pdf import PdfUnavailableError
