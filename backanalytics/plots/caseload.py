@@ -30,7 +30,16 @@ from backanalytics.metrics.flags import SEVERITY_ORDER
 from backanalytics.metrics.outcomes import outcomes, rolling_mean
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.plots.progress import broken_at_gaps
-from backanalytics.plots.style import COLORS, GREY, date_axis, get_ax, get_fig, root_figure, styled
+from backanalytics.plots.style import (
+    COLORS,
+    GREY,
+    date_axis,
+    fixed_date_ticks,
+    get_ax,
+    get_fig,
+    root_figure,
+    styled,
+)
 from backanalytics.thresholds import THRESHOLDS
 
 MARKERS = {"alert": "D", "warning": "^", "none": "o"}
@@ -222,11 +231,16 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
     fig = get_fig(fig, (2.6 * ncols + 0.4, 1.9 * nrows + 0.6))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
+    # Not sharex/sharey: matplotlib lays out a shared axis by measuring every sibling's tick labels,
+    # n^2 text boxes per layout pass. The panels get the same limits and ticks below instead.
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax in axes[max(n, 1):]:  # the unused end of the last row
         fig.delaxes(ax)
-    for ax in axes[n - ncols:n] if n > ncols else ():
-        ax.xaxis.set_tick_params(labelbottom=True)  # a bottom row cut short leaves its upper neighbours bare
+    axes = axes[:max(n, 1)]
+    for i, ax in enumerate(axes):
+        # Date labels where no panel is below (a bottom row cut short leaves its upper neighbours
+        # labelled), score labels in the first column.
+        ax.tick_params(labelbottom=i + ncols >= n, labelleft=i % ncols == 0)
     daily = rolling_mean(log[log[C.DATE] <= as_of], C.PAIN)
     for i, (ax, (client, row)) in enumerate(zip(axes, table.iterrows(), strict=False)):
         d = daily[daily[C.CLIENT_ID] == client]
@@ -246,9 +260,17 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
         ax.text(0.02, 0.04, "\n".join(textwrap.wrap(note, 34)[:2]), transform=ax.transAxes, fontsize=7.5,
                 color=GREY, va="bottom")
         ax.tick_params(labelsize=8)
-    axes[0].set_ylim(-0.4, 10.4)
-    axes[0].set_yticks(range(0, 11, 2))
-    date_axis(axes[0])
+    drawn = [ax.dataLim for ax in axes if ax.lines]
+    if drawn:  # one date range for all, with matplotlib's default 5 % margins
+        lo, hi = min(b.x0 for b in drawn), max(b.x1 for b in drawn)
+        pad = 0.05 * (hi - lo) if hi > lo else 1.0
+    for ax in axes:
+        ax.set_ylim(-0.4, 10.4)
+        ax.set_yticks(range(0, 11, 2))
+    if drawn:
+        fixed_date_ticks(list(axes), lo - pad, hi + pad)
+    else:
+        date_axis(axes[0])
     for ax in axes[:n:ncols]:
         ax.set_ylabel("pain (0-10)", fontsize=8.5)
     fig.suptitle(wrap_to("Pain by client, most in need first (dots: daily pain, line: 7-day mean)",
