@@ -44,7 +44,8 @@ def test_validate_loads_neither_scipy_stats_nor_matplotlib():
 
 def test_metrics_need_no_scipy_stats():
     code = ("import backanalytics as ba\nimport pandas as pd\n"
-            "log = ba.validate('data/sample_logs.csv').valid\nba.outcomes(log)\nba.effect_sizes([1, 2, 3], [4, 5, 6], 'decrease')")
+            "log = ba.validate('data/sample_logs.csv').valid\nba.outcomes(log)\n"
+            "ba.effect_sizes([1, 2, 3], [4, 5, 6], 'decrease')")
     assert not loaded_after(code)["scipy.stats"]
 
 

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.transforms import Bbox
 
 from backanalytics import columns as C
-from backanalytics.metrics.caseload import caseload_metrics
+from backanalytics.metrics.caseload import CaseloadMetrics, caseload_metrics
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.flags import SEVERITY_ORDER
 from backanalytics.metrics.outcomes import outcomes, rolling_mean
@@ -49,14 +49,19 @@ FLAG_WORDS = {"pain_flare": "flare", "pain_during_stretching": "pain while stret
 
 def caseload_table(log: pd.DataFrame, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                   flags: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None
-                   ) -> pd.DataFrame:
+                   flags: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None,
+                   tables: CaseloadMetrics | None = None) -> pd.DataFrame:
     """Per client: ``adherence, pain_change, pain_mcid_reached, severity`` (worst recent flag or
     "none"), ``flags`` (recent flag kinds in words) and ``need`` (sort key: smaller = more urgent).
 
-    ``thresholds`` overrides :data:`backanalytics.thresholds.THRESHOLDS` for the outcomes and flags."""
+    ``thresholds`` overrides :data:`backanalytics.thresholds.THRESHOLDS` for the outcomes and flags.
+    ``tables``: the caseload's metrics already computed (a :class:`CaseloadMetrics`, or the
+    report's ``Metrics``: anything with ``consistency``, ``outcomes`` and ``flags``), used as they
+    are instead of computing them again from ``log``."""
     as_of = resolve_as_of(log, as_of)
-    if flags is None:
+    if tables is not None:
+        cons, out, fl = tables.consistency, tables.outcomes, tables.flags
+    elif flags is None:
         tables = caseload_metrics(log, as_of=as_of, prescription=prescription, thresholds=thresholds)
         cons, out, fl = tables.consistency, tables.outcomes, tables.flags
     else:
@@ -300,7 +305,8 @@ def caseload_size(n_clients: int, width: float = 10.5) -> tuple[float, float]:
 @styled
 def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                   ncols: int | None = None, thresholds: Mapping[str, float] | None = None) -> Figure:
+                   ncols: int | None = None, thresholds: Mapping[str, float] | None = None,
+                   table: pd.DataFrame | None = None) -> Figure:
     """One figure for the whole caseload: :func:`caseload_scatter` and :func:`caseload_trends`.
 
     Parameters
@@ -315,6 +321,8 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         Small multiples per row (default: as many ~1.9-inch panels as fit, at most 4).
     thresholds : mapping, optional
         Overrides for :data:`backanalytics.thresholds.THRESHOLDS` (see :func:`caseload_scatter`).
+    table : pandas.DataFrame, optional
+        A precomputed :func:`caseload_table` (a report computes its metrics once and shares them).
 
     Returns
     -------
@@ -323,7 +331,8 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         on the right; a narrower one stacks the scatter above them. ``fig.axes`` holds the scatter's
         Axes and one Axes per client (titled "<rank>. <client>").
     """
-    table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
+    if table is None:
+        table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
     fig = get_fig(fig, caseload_size(len(table)))
     width, height = fig.get_size_inches()
     if width >= SIDE_BY_SIDE_ASPECT * height:

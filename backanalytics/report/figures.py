@@ -145,11 +145,11 @@ def caseload_figures(metrics: Metrics, prescription: float | object = None) -> l
 
     log, as_of = metrics.log, metrics.as_of
     n = len(metrics.clients)
+    table = plots.caseload_table(log, as_of, prescription, tables=metrics)  # the report's metrics, not new ones
     if n <= 9:
         fig = new_figure(plots.caseload.caseload_size(n, WIDE))
-        plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription)
+        plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription, table=table)
         return [_embed("caseload", "Caseload overview", CASELOAD_CAPTION, fig)]
-    table = plots.caseload_table(log, as_of, prescription)
     scatter = _axes_figure(lambda ax: plots.caseload_scatter(log, ax=ax, table=table), (WIDE, 5.5))
     out = [_embed("caseload", "Caseload overview",
                   "Each client's adherence against their change in pain (the dashed lines mark 80 % adherence "
