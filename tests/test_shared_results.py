@@ -129,3 +129,22 @@ def test_report_text_is_the_same_from_the_batch_and_from_one_call(sample_log, tm
     batch = (tmp_path / "client_grace.html").read_text(encoding="utf-8")
     assert without_images.sub("", batch) == without_images.sub("", direct)
     assert (tmp_path / "caseload.html").exists()
+
+
+def drawn(fig: Figure) -> list[tuple]:
+    """What a progress chart shows: titles, and each artist's gid and data."""
+    shown: list[tuple] = [(fig.get_suptitle(),)]
+    for ax in fig.axes:
+        shown.append((ax.get_title("left"), ax.get_title()))
+        shown += [(line.get_gid(), [round(float(v), 9) for v in line.get_ydata()]) for line in ax.lines]
+        shown += [(c.get_gid(), c.get_offsets().tolist()) for c in ax.collections if c.get_gid()]
+    return shown
+
+
+@pytest.mark.parametrize("client", ["anna", "grace", "hugo"])
+def test_progress_chart_from_the_shared_tables_draws_what_it_computes_alone(sample_log, metrics, client):
+    shared = plots.progress_chart(metrics.log, client, fig=Figure(), as_of=metrics.as_of, flags=metrics.flags,
+                                  outcomes_table=metrics.outcomes)
+    alone = plots.progress_chart(metrics.log, client, fig=Figure(), as_of=metrics.as_of)
+    assert drawn(shared) == drawn(alone)
+    assert any(gid == "mcid_band" or gid == "baseline" for gid, *_ in drawn(shared)[1:] if gid)

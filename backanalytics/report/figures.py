@@ -97,8 +97,8 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
         ("progress", "Pain and flexibility over time",
          "Dots are daily scores, the line is the 7-day average. Outside the shaded band (the starting "
          "level ± 2 points) the change is clinically important.",
-         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 4.6)),
-                                      as_of=as_of, baseline=baseline)),
+         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 4.6)), as_of=as_of,
+                                      baseline=baseline, flags=metrics.flags, outcomes_table=metrics.outcomes)),
         ("weekly", "Sessions per week",
          "Bars are the days you stretched each week; the line is the plan.",
          lambda: _axes_figure(lambda ax: plots.weekly_adherence(
