@@ -43,8 +43,12 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
 
 
 def new_figure(size: tuple[float, float]) -> Figure:
-    """A constrained-layout figure with an Agg canvas, outside pyplot's figure registry."""
-    fig = Figure(figsize=size, layout="constrained")
+    """A constrained-layout figure with an Agg canvas, outside pyplot's figure registry.
+
+    Created at the PNG's resolution: the layout passes a chart makes before saving (label fitting)
+    then measure text at the size it is saved at, and matplotlib's text-size cache serves both.
+    """
+    fig = Figure(figsize=size, layout="constrained", dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
 
