@@ -99,14 +99,14 @@ def chart_times(runs: int) -> dict[str, float]:
     from backanalytics.report import figures
     from backanalytics.report.content import compute_metrics
 
-    best: dict[str, float] = {}
+    times: dict[str, float] = {}
     last = [0.0]
     embed = figures._embed
 
     def timed_embed(key: str, title: str, caption: str, fig: object) -> object:
         made = embed(key, title, caption, fig)
         now = time.perf_counter()
-        best[key] = min(best.get(key, float("inf")), now - last[0])
+        times[key] = now - last[0]  # since the previous chart was saved: drawing + PNG
         last[0] = now
         return made
 
@@ -114,25 +114,22 @@ def chart_times(runs: int) -> dict[str, float]:
     try:
         nine = compute_metrics(ba.validate(SAMPLE).valid)
         forty = compute_metrics(ba.validate(batch_log()).valid)
-        for attempt in range(runs + 1):  # the first round warms up (imports, font cache) and is dropped
-            if attempt == 1:
-                best.clear()
-            for client in ("anna", "hugo"):
+        charts = [("anna", lambda: figures.client_figures(nine, "anna")),
+                  ("hugo", lambda: figures.client_figures(nine, "hugo")),
+                  ("9 clients", lambda: figures.caseload_figures(nine)),
+                  ("40 clients", lambda: figures.caseload_figures(forty))]
+        rounds: list[dict[str, float]] = []
+        for _ in range(runs + 1):  # the first round warms up (imports, font cache) and is dropped
+            one: dict[str, float] = {}
+            for label, make in charts:
+                times.clear()
                 last[0] = time.perf_counter()
-                figures.client_figures(nine, client)
-            last[0] = time.perf_counter()
-            figures.caseload_figures(nine)
-            saved = dict(best)
-            best.clear()
-            last[0] = time.perf_counter()
-            figures.caseload_figures(forty)
-            for key, value in best.items():
-                saved[f"40 clients: {key}"] = min(value, saved.get(f"40 clients: {key}", float("inf")))
-            best.clear()
-            best.update(saved)
+                make()
+                one.update({f"{label}: {key}": seconds for key, seconds in times.items()})
+            rounds.append(one)
     finally:
         figures._embed = embed
-    return best
+    return {key: min(r[key] for r in rounds[1:]) for key in rounds[0]}
 
 
 def pdf_share() -> dict[str, float]:
