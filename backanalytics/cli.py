@@ -10,15 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from backanalytics import columns as C
-from backanalytics.io import LogReadError
-from backanalytics.problems import describe_failure
-from backanalytics.validation import ValidationReport, validate
+
+if TYPE_CHECKING:  # pandas, pandera and scipy load in the commands that use them: --help stays fast
+    import pandas as pd
+
+    from backanalytics.validation import ValidationReport
 
 app = typer.Typer(
     help="Turn back-stretching logs into evidence of progress.\n\n"
@@ -51,6 +52,9 @@ def hold_outputs(ctx: typer.Context, *paths: Path | None) -> None:
 def read_or_exit(paths: list[Path], client: str | None = None, date_order: str | None = None,
                  mapping: list[str] | None = None) -> ValidationReport:
     """Validate files, turning an unusable input into exit code 2 with one line."""
+    from backanalytics.io import LogReadError
+    from backanalytics.validation import validate
+
     try:
         return validate(paths[0] if len(paths) == 1 else paths, mapping=parse_column_map(mapping),
                         client=client, date_order=date_order)
@@ -99,8 +103,12 @@ def read_assessments_or_exit(path: Path | None, log_files: list[Path], log_repor
 
     None when there are neither; rejected questionnaires are listed on stderr.
     """
+    import pandas as pd
+
     from backanalytics.assessments import validate_assessments
     from backanalytics.instruments import LOG_TOTAL_COLUMNS
+    from backanalytics.io import LogReadError
+    from backanalytics.problems import describe_failure
 
     ignored = log_report.warnings["column"].dropna().map(C.normalise_header)
     sources = [] if path is None else [path]
@@ -156,6 +164,10 @@ def validate_cmd(
 
       backanalytics validate data/sample_logs.csv --valid clinic_dataset/ --buckets 8
     """
+    import pandas as pd
+
+    from backanalytics.problems import describe_failure
+
     if buckets < 1:
         raise fail("--buckets must be at least 1")
     outputs = [(name, path) for name, path in (("--rejected", rejected), ("--valid", valid)) if path is not None]
@@ -293,6 +305,8 @@ def main() -> None:  # pragma: no cover - console entry point wrapper
 def read_prescription(value: str | None) -> float | pd.DataFrame | None:
     """--prescription: session days per week (more than 0, at most 7), or a CSV with client_id,
     sessions_per_week [, start, stretches]; anything else exits 2 with one line."""
+    import pandas as pd
+
     from backanalytics.metrics.periods import prescription_for, sessions_per_week_problem
 
     if value is None:
@@ -484,8 +498,11 @@ def import_cmd(
     """
     import warnings
 
+    import pandas as pd
+
     from backanalytics.importers import IMPORTERS, canonical_frame, run_importer
     from backanalytics.report.safety import atomic_path, safe_frame
+    from backanalytics.validation import validate
 
     if kind not in IMPORTERS:
         raise fail(f"unknown importer {kind!r}; use one of {', '.join(IMPORTERS)}")
@@ -608,6 +625,8 @@ def report_cmd(
 
       backanalytics report clinic_dataset/ --all --format html --export parquet
     """
+    import pandas as pd
+
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
     from backanalytics.report.batch import build_reports
     from backanalytics.report.lock import FolderBusyError

@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from backanalytics import columns as C
 from backanalytics.metrics.effect_size_kernels import TIE_RTOL as TIE_RTOL
@@ -71,7 +70,9 @@ def _options(improvement: str, confidence: float | None, metrics: Sequence[str] 
         raise ValueError(f"unknown metric(s) {unknown}; choose from {', '.join(METRICS)}")
     if confidence is not None and not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    z = None if confidence is None else float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    from scipy.special import ndtri  # what scipy.stats.norm.ppf calls, without scipy.stats' 1 s import
+
+    z = None if confidence is None else float(ndtri(1 - (1 - confidence) / 2))
     return names, z, scale_name
 
 

@@ -24,13 +24,22 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.transforms import Bbox
 
 from backanalytics import columns as C
-from backanalytics.metrics.caseload import caseload_metrics
+from backanalytics.metrics.caseload import CaseloadMetrics, caseload_metrics
 from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.flags import SEVERITY_ORDER
 from backanalytics.metrics.outcomes import outcomes, rolling_mean
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.plots.progress import broken_at_gaps
-from backanalytics.plots.style import COLORS, GREY, date_axis, get_ax, get_fig, root_figure, styled
+from backanalytics.plots.style import (
+    COLORS,
+    GREY,
+    date_axis,
+    fixed_date_ticks,
+    get_ax,
+    get_fig,
+    root_figure,
+    styled,
+)
 from backanalytics.thresholds import THRESHOLDS
 
 MARKERS = {"alert": "D", "warning": "^", "none": "o"}
@@ -40,14 +49,19 @@ FLAG_WORDS = {"pain_flare": "flare", "pain_during_stretching": "pain while stret
 
 def caseload_table(log: pd.DataFrame, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                   flags: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None
-                   ) -> pd.DataFrame:
+                   flags: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None,
+                   tables: CaseloadMetrics | None = None) -> pd.DataFrame:
     """Per client: ``adherence, pain_change, pain_mcid_reached, severity`` (worst recent flag or
     "none"), ``flags`` (recent flag kinds in words) and ``need`` (sort key: smaller = more urgent).
 
-    ``thresholds`` overrides :data:`backanalytics.thresholds.THRESHOLDS` for the outcomes and flags."""
+    ``thresholds`` overrides :data:`backanalytics.thresholds.THRESHOLDS` for the outcomes and flags.
+    ``tables``: the caseload's metrics already computed (a :class:`CaseloadMetrics`, or the
+    report's ``Metrics``: anything with ``consistency``, ``outcomes`` and ``flags``), used as they
+    are instead of computing them again from ``log``."""
     as_of = resolve_as_of(log, as_of)
-    if flags is None:
+    if tables is not None:
+        cons, out, fl = tables.consistency, tables.outcomes, tables.flags
+    elif flags is None:
         tables = caseload_metrics(log, as_of=as_of, prescription=prescription, thresholds=thresholds)
         cons, out, fl = tables.consistency, tables.outcomes, tables.flags
     else:
@@ -222,11 +236,16 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
     fig = get_fig(fig, (2.6 * ncols + 0.4, 1.9 * nrows + 0.6))
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)).ravel()
+    # Not sharex/sharey: matplotlib lays out a shared axis by measuring every sibling's tick labels,
+    # n^2 text boxes per layout pass. The panels get the same limits and ticks below instead.
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
     for ax in axes[max(n, 1):]:  # the unused end of the last row
         fig.delaxes(ax)
-    for ax in axes[n - ncols:n] if n > ncols else ():
-        ax.xaxis.set_tick_params(labelbottom=True)  # a bottom row cut short leaves its upper neighbours bare
+    axes = axes[:max(n, 1)]
+    for i, ax in enumerate(axes):
+        # Date labels where no panel is below (a bottom row cut short leaves its upper neighbours
+        # labelled), score labels in the first column.
+        ax.tick_params(labelbottom=i + ncols >= n, labelleft=i % ncols == 0)
     daily = rolling_mean(log[log[C.DATE] <= as_of], C.PAIN)
     for i, (ax, (client, row)) in enumerate(zip(axes, table.iterrows(), strict=False)):
         d = daily[daily[C.CLIENT_ID] == client]
@@ -246,9 +265,17 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
         ax.text(0.02, 0.04, "\n".join(textwrap.wrap(note, 34)[:2]), transform=ax.transAxes, fontsize=7.5,
                 color=GREY, va="bottom")
         ax.tick_params(labelsize=8)
-    axes[0].set_ylim(-0.4, 10.4)
-    axes[0].set_yticks(range(0, 11, 2))
-    date_axis(axes[0])
+    drawn = [ax.dataLim for ax in axes if ax.lines]
+    if drawn:  # one date range for all, with matplotlib's default 5 % margins
+        lo, hi = min(b.x0 for b in drawn), max(b.x1 for b in drawn)
+        pad = 0.05 * (hi - lo) if hi > lo else 1.0
+    for ax in axes:
+        ax.set_ylim(-0.4, 10.4)
+        ax.set_yticks(range(0, 11, 2))
+    if drawn:
+        fixed_date_ticks(list(axes), lo - pad, hi + pad)
+    else:
+        date_axis(axes[0])
     for ax in axes[:n:ncols]:
         ax.set_ylabel("pain (0-10)", fontsize=8.5)
     fig.suptitle(wrap_to("Pain by client, most in need first (dots: daily pain, line: 7-day mean)",
@@ -278,7 +305,8 @@ def caseload_size(n_clients: int, width: float = 10.5) -> tuple[float, float]:
 @styled
 def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                   ncols: int | None = None, thresholds: Mapping[str, float] | None = None) -> Figure:
+                   ncols: int | None = None, thresholds: Mapping[str, float] | None = None,
+                   table: pd.DataFrame | None = None) -> Figure:
     """One figure for the whole caseload: :func:`caseload_scatter` and :func:`caseload_trends`.
 
     Parameters
@@ -293,6 +321,8 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         Small multiples per row (default: as many ~1.9-inch panels as fit, at most 4).
     thresholds : mapping, optional
         Overrides for :data:`backanalytics.thresholds.THRESHOLDS` (see :func:`caseload_scatter`).
+    table : pandas.DataFrame, optional
+        A precomputed :func:`caseload_table` (a report computes its metrics once and shares them).
 
     Returns
     -------
@@ -301,7 +331,8 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         on the right; a narrower one stacks the scatter above them. ``fig.axes`` holds the scatter's
         Axes and one Axes per client (titled "<rank>. <client>").
     """
-    table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
+    if table is None:
+        table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
     fig = get_fig(fig, caseload_size(len(table)))
     width, height = fig.get_size_inches()
     if width >= SIDE_BY_SIDE_ASPECT * height:

@@ -144,10 +144,8 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     """Figure: :func:`stretch_mix` (left) beside :func:`target_areas` (right)."""
     fig = get_fig(fig, (13.0, 4.2))
     left, right = fig.subplots(1, 2, width_ratios=[1.6, 1.0])
+    target_areas(log, client, ax=right)  # first: the left panel fits its bar labels in the final layout
     stretch_mix(log, client, ax=left, guidance=guidance)
-    target_areas(log, client, ax=right)
-    # The right panel narrowed the left one: fit its bar labels again, in the final layout.
-    fit_labels_right(left, [t for t in left.texts if t.get_gid() == "bar_label"])
     return fig
 
 

@@ -110,7 +110,8 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
                    as_of: object | None = None, baseline: object = None, window: int = 7,
                    flags: pd.DataFrame | None = None,
                    flag_kinds: Sequence[str] = ("pain_flare",),
-                   thresholds: Mapping[str, float] | None = None) -> Axes:
+                   thresholds: Mapping[str, float] | None = None,
+                   outcomes_table: pd.DataFrame | None = None) -> Axes:
     """One score over time for one client: daily dots, rolling mean, trend, MCID band, phase line.
 
     Parameters
@@ -138,6 +139,9 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
     thresholds : mapping, optional
         Overrides for :data:`backanalytics.thresholds.THRESHOLDS`, as for the metrics: the MCID
         band, the flags and the silence shading follow them.
+    outcomes_table : pandas.DataFrame, optional
+        A precomputed :func:`~backanalytics.metrics.outcomes.outcomes` table with a row for
+        ``client`` (e.g. the report's, computed once for the caseload); computed when omitted.
 
     Returns
     -------
@@ -160,7 +164,9 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
     color = COLORS.get(score, COLORS[C.PAIN])
 
     t = {**THRESHOLDS, **(thresholds or {})}
-    row = outcomes(rows, as_of=as_of, baseline=baseline, thresholds=thresholds).loc[client]
+    if outcomes_table is None or client not in outcomes_table.index:
+        outcomes_table = outcomes(rows, as_of=as_of, baseline=baseline, thresholds=thresholds)
+    row = outcomes_table.loc[client]
     base = row.get(f"{score}_baseline")
     mcid = t[MCID_KEYS.get(score, "pain_mcid_points")]
     if pd.notna(base):
@@ -233,28 +239,33 @@ def _flag_markers(ax: Axes, table: pd.DataFrame, daily: pd.DataFrame, kinds: Seq
 def progress_chart(log: pd.DataFrame, client: str, fig: Figure | None = None, *,
                    scores: Sequence[str] = (C.PAIN, C.FLEXIBILITY), as_of: object | None = None,
                    baseline: object = None, window: int = 7,
-                   thresholds: Mapping[str, float] | None = None) -> Figure:
+                   thresholds: Mapping[str, float] | None = None, flags: pd.DataFrame | None = None,
+                   outcomes_table: pd.DataFrame | None = None) -> Figure:
     """Progress figure: one :func:`progress_panel` per score (pain, flexibility), titled in words.
 
     Returns the Figure; its suptitle says what changed, e.g. "anna: pain fell from 6.9 to 3.4
     (MCID reached)". Panels share the same date range (set explicitly, so an empty panel with
-    a message does not disturb the others).
+    a message does not disturb the others). ``flags`` and ``outcomes_table``: the caseload's
+    tables when already computed (a report shares its metrics); computed from the client's rows
+    when omitted.
     """
     fig = get_fig(fig, (9.0, 2.9 * len(scores) + 0.5))
     axes = fig.subplots(len(scores), 1, squeeze=False)[:, 0]
     as_of = resolve_as_of(log, as_of)
     rows = client_log(log, client)
     rows = rows[rows[C.DATE] <= as_of]
-    table = client_flags(rows, as_of, thresholds) if C.PAIN in scores else None
+    table = flags if flags is not None else client_flags(rows, as_of, thresholds) if C.PAIN in scores else None
+    if outcomes_table is None or client not in outcomes_table.index:
+        outcomes_table = outcomes(rows, as_of=as_of, baseline=baseline, thresholds=thresholds)
     for ax, score in zip(axes, scores, strict=True):
         progress_panel(rows, client, score, ax=ax, as_of=as_of, baseline=baseline, window=window,
-                       flags=table, thresholds=thresholds)
+                       flags=table, thresholds=thresholds, outcomes_table=outcomes_table)
     drawn = [ax for ax in axes if ax.lines]
     if drawn:
         lo = min(ax.get_xlim()[0] for ax in drawn)
         hi = max(ax.get_xlim()[1] for ax in drawn)
         for ax in drawn:
             ax.set_xlim(lo, hi)
-    row = outcomes(rows, as_of=as_of, baseline=baseline, thresholds=thresholds).loc[client]
+    row = outcomes_table.loc[client]
     fig.suptitle(change_words(client, row, scores[0], thresholds), x=0.01, ha="left", fontsize=13, fontweight="bold")
     return fig

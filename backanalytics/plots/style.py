@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import matplotlib as mpl
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -232,6 +233,28 @@ def date_axis(ax: Axes, mondays: int | None = None) -> None:
         locator, formats=DATE_FORMATS, zero_formats=DATE_ZERO_FORMATS, offset_formats=DATE_OFFSET_FORMATS))
 
 
+def fixed_date_ticks(axes: list[Axes], lo: float, hi: float) -> None:
+    """Give many panels one x range and the dates :func:`date_axis` would pick, found once.
+
+    The locator and formatter run once here, not in every panel and layout pass: for small
+    multiples that search (rrule dates) dominated the drawing time. Labels and the year offset are
+    what ConciseDateFormatter gives for the range ``lo .. hi`` (matplotlib date numbers).
+    """
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    locator.create_dummy_axis()
+    locator.axis.set_view_interval(lo, hi)
+    ticks = locator()
+    concise = mdates.ConciseDateFormatter(locator, formats=DATE_FORMATS, zero_formats=DATE_ZERO_FORMATS,
+                                          offset_formats=DATE_OFFSET_FORMATS)
+    labels = concise.format_ticks(ticks)
+    for ax in axes:
+        ax.set_xlim(lo, hi)
+        formatter = mticker.FixedFormatter(labels)
+        formatter.set_offset_string(concise.get_offset())
+        ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(formatter)
+
+
 def root_figure(ax: Axes) -> Figure:
     """The top-level Figure an Axes is drawn on (also when it sits in a SubFigure)."""
     fig = ax.figure
@@ -240,24 +263,35 @@ def root_figure(ax: Axes) -> Figure:
     return fig
 
 
-def fit_labels_right(ax: Axes, texts: list[Any], tries: int = 4) -> None:
-    """Widen the x range until every text (e.g. a bar-end label) ends inside the axes.
+def fit_labels_right(ax: Axes, texts: list[Any], margin: float = 6.0) -> None:
+    """Widen the x range so every text anchored at a data x (e.g. a bar-end label) ends inside the axes.
 
-    The layout is settled first (``draw_without_rendering``, constrained layout included), then
-    the right x limit grows by what the widest label overshoots, a few times, since a wider range
-    moves the bars' ends left. Keeps labels off legends and neighbouring panels.
+    One layout pass (``draw_without_rendering``, constrained layout included) gives the axes width
+    ``W`` and each label's width past its anchor ``w`` (pixels, fixed whatever the x range); the
+    right limit is then solved for directly: an anchor at ``x`` ends at
+    ``W (x - lo) / (hi - lo) + w``, so ``hi = lo + max((x - lo) W / (W - margin - w))``. Keeps
+    labels off legends and neighbouring panels without iterating layouts.
     """
     if not texts:
         return
-    fig = root_figure(ax)
-    for _ in range(tries):
-        fig.draw_without_rendering()
-        box = ax.get_window_extent()
-        right = max(t.get_window_extent().x1 for t in texts)
-        if right <= box.x1 - 2 or box.width <= 0:
-            return
-        lo, hi = ax.get_xlim()
-        ax.set_xlim(lo, lo + (hi - lo) * (right - box.x0 + 6) / box.width)
+    root_figure(ax).draw_without_rendering()
+    box = ax.get_window_extent()
+    lo, hi = ax.get_xlim()
+    width = box.width
+    if width <= 0 or hi == lo:
+        return
+    need = hi
+    for text in texts:
+        anchor_x = text.xy[0] if hasattr(text, "xy") else text.get_position()[0]
+        x_px = ax.transData.transform((anchor_x, 0))[0]
+        if text.get_window_extent().x1 <= box.x1 - 2:
+            continue
+        past = text.get_window_extent().x1 - x_px
+        room = width - margin - past
+        if room > 0:
+            need = max(need, lo + (anchor_x - lo) * width / room)
+    if need > hi:
+        ax.set_xlim(lo, need)
 
 
 def pad_dates(ax: Axes, dates: pd.Series | pd.DatetimeIndex, days: float = 1.0) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -101,7 +101,8 @@ def default_jobs(n_clients: int) -> int:
 def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str] | None = None,
                          formats: Sequence[str] = FORMATS, *, notes: bool = True, source: str | None = None,
                          generated: datetime | None = None, prescription: float | pd.DataFrame | None = None,
-                         progress: bool | None = None, jobs: int = 1) -> list[Path]:
+                         progress: bool | None = None, jobs: int = 1,
+                         meanwhile: Callable[[], object] | None = None) -> list[Path]:
     """One report per client, each as HTML and/or PDF, with a progress bar on stderr.
 
     Parameters
@@ -120,6 +121,9 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
         Show the tqdm bar: True always, False never, None (default) only on a terminal.
     jobs
         Worker processes (charts and PDFs are CPU-bound); 1 renders in this process.
+    meanwhile
+        Work for this process while the workers render (e.g. the caseload report), instead of
+        waiting idle; run after the client reports when ``jobs`` is 1.
 
     Returns
     -------
@@ -139,6 +143,8 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
             for client in chosen:
                 paths += _write_one_client(metrics, client, out_dir, formats, options)
                 bar.update()
+            if meanwhile is not None:
+                meanwhile()
         else:
             # spawn, not fork: a forked child could inherit a lock held by another thread.
             ctx = multiprocessing.get_context("spawn")
@@ -146,8 +152,10 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
                                      initargs=(metrics, out_dir, tuple(formats), options)) as pool, \
                     stop_pool_on_interrupt(pool):
                 with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
-                    done = pool.map(_worker_client, chosen)
-                for written in done:
+                    written_by_client = pool.map(_worker_client, chosen)  # submits every client now
+                if meanwhile is not None:
+                    meanwhile()
+                for written in written_by_client:
                     paths += written
                     bar.update()
     return paths
@@ -245,12 +253,18 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
                                   assessments=assessments)
         generated = generated or datetime.now()
         result = ReportResult()
-        result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
-                                              generated=generated, prescription=prescription, progress=progress,
-                                              jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs)
-        if caseload if caseload is not None else clients is None:
+
+        def write_caseload() -> None:
             result.caseload = write_caseload_report(metrics, out_dir, formats, source=source, generated=generated,
                                                     prescription=prescription, link_clients="html" in formats)
+
+        # The metrics above are computed once and shared: every client's report (in worker processes)
+        # and the caseload report (in this process, while the workers render) read the same tables.
+        wanted = caseload if caseload is not None else clients is None
+        result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
+                                              generated=generated, prescription=prescription, progress=progress,
+                                              jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs,
+                                              meanwhile=write_caseload if wanted else None)
         if exports:
             result.exports = write_exports(metrics, out_dir, tuple(exports))
     return result

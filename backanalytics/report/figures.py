@@ -43,8 +43,12 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
 
 
 def new_figure(size: tuple[float, float]) -> Figure:
-    """A constrained-layout figure with an Agg canvas, outside pyplot's figure registry."""
-    fig = Figure(figsize=size, layout="constrained")
+    """A constrained-layout figure with an Agg canvas, outside pyplot's figure registry.
+
+    Created at the PNG's resolution: the layout passes a chart makes before saving (label fitting)
+    then measure text at the size it is saved at, and matplotlib's text-size cache serves both.
+    """
+    fig = Figure(figsize=size, layout="constrained", dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
 
@@ -97,8 +101,8 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
         ("progress", "Pain and flexibility over time",
          "Dots are daily scores, the line is the 7-day average. Outside the shaded band (the starting "
          "level ± 2 points) the change is clinically important.",
-         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 4.6)),
-                                      as_of=as_of, baseline=baseline)),
+         lambda: plots.progress_chart(log, client, fig=new_figure((WIDTH, 4.6)), as_of=as_of,
+                                      baseline=baseline, flags=metrics.flags, outcomes_table=metrics.outcomes)),
         ("weekly", "Sessions per week",
          "Bars are the days you stretched each week; the line is the plan.",
          lambda: _axes_figure(lambda ax: plots.weekly_adherence(
@@ -161,11 +165,11 @@ def caseload_figures(metrics: Metrics, prescription: float | object = None) -> l
 
     log, as_of = metrics.log, metrics.as_of
     n = len(metrics.clients)
+    table = plots.caseload_table(log, as_of, prescription, tables=metrics)  # the report's metrics, not new ones
     if n <= 9:
         fig = new_figure(plots.caseload.caseload_size(n, WIDE))
-        plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription)
+        plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription, table=table)
         return [_embed("caseload", "Caseload overview", CASELOAD_CAPTION, fig)]
-    table = plots.caseload_table(log, as_of, prescription)
     scatter = _axes_figure(lambda ax: plots.caseload_scatter(log, ax=ax, table=table), (WIDE, 5.5))
     out = [_embed("caseload", "Caseload overview",
                   "Each client's adherence against their change in pain (the dashed lines mark 80 % adherence "

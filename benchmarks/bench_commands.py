@@ -1,0 +1,206 @@
+"""Benchmark: what people wait for (command start, one report, a caseload's reports, charts).
+
+Not part of the unit suite (``make bench`` runs it after the throughput benchmark). Each command
+runs in a fresh process, as a user starts it, and is compared with ``python -c "import pandas"``
+timed beside it: the two are interleaved (pandas, command, pandas, command, ...) and each keeps the
+best of its runs, so a busy moment on a shared machine does not land on one side only. The charts
+are timed in one process, each the best of several renders at report resolution (150 dpi PNG, as
+embedded in the reports), after one untimed render of each (imports, font cache).
+
+Rows and goals (ratio to ``import pandas``) are those of the performance issue:
+
+==================================================  =======
+``backanalytics --help``                             <= 0.5
+``backanalytics validate data/sample_logs.csv``      <= 2
+one client's HTML report                             <= 4
+``report --all`` (HTML + PDF), 40 clients x 120 days <= 50
+notebook 02 executed with nbclient                   <= 10
+==================================================  =======
+
+Usage::
+
+    python benchmarks/bench_commands.py              # every row, best of 3 (the batch: of 1)
+    python benchmarks/bench_commands.py --runs 5 --skip-batch --skip-notebook
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_logs.csv"
+OUT = Path(__file__).resolve().parent / "out"
+BIN = Path(sys.executable).parent
+GOALS = {"help": 0.5, "validate": 2.0, "report_client": 4.0, "report_all": 50.0, "notebook": 10.0}
+CHART_GOAL_S, CASELOAD_GOAL_S = 0.25, 1.0
+
+
+def cli(*args: str) -> list[str]:
+    """The installed ``backanalytics`` command (falls back to the module in this interpreter)."""
+    exe = BIN / "backanalytics"
+    return [str(exe), *args] if exe.exists() else [sys.executable, "-c",
+                                                   "from backanalytics.cli import main; main()", *args]
+
+
+def run_notebook(name: str, work: Path) -> None:
+    """Execute a notebook with nbclient (its exports go to ``work``)."""
+    import nbclient
+    import nbformat
+
+    book = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    for cell in book.cells:  # the parameters cell: write the exports into the scratch folder
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source += f"\nEXPORT_DIR = {str(work / 'exports')!r}\nOUTPUT_DIR = {str(work / 'reports')!r}\n"
+    nbclient.NotebookClient(book, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+
+
+def timed(command: list[str] | None, action: object = None) -> float:
+    """Wall time of one fresh process (or of ``action()`` in this one)."""
+    started = time.perf_counter()
+    if command is not None:
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                       env={**os.environ, "MPLBACKEND": "Agg"})
+    else:
+        action()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def compare(name: str, command: list[str] | None, runs: int, action: object = None) -> dict[str, float]:
+    """Best of ``runs`` of the command and of ``import pandas``, interleaved."""
+    floor, best = float("inf"), float("inf")
+    for _ in range(runs):
+        floor = min(floor, timed([sys.executable, "-c", "import pandas"]))
+        best = min(best, timed(command, action))
+    return {"name": name, "seconds": best, "pandas": floor, "ratio": best / floor}
+
+
+def batch_log() -> Path:
+    """The 40-client, 120-day sample (``backanalytics sample --clients 40 --days 120``), cached."""
+    path = OUT / "sample_40c_120d.csv"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run(cli("sample", str(path), "--clients", "40", "--days", "120"), check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
+
+
+def chart_times(runs: int) -> dict[str, float]:
+    """Best render time (figure + 150 dpi PNG) of every report chart: one client, the 9-client
+    caseload, and each page of the 40-client caseload."""
+    import backanalytics as ba
+    from backanalytics.report import figures
+    from backanalytics.report.content import compute_metrics
+
+    times: dict[str, float] = {}
+    last = [0.0]
+    embed = figures._embed
+
+    def timed_embed(key: str, title: str, caption: str, fig: object) -> object:
+        made = embed(key, title, caption, fig)
+        now = time.perf_counter()
+        times[key] = now - last[0]  # since the previous chart was saved: drawing + PNG
+        last[0] = now
+        return made
+
+    figures._embed = timed_embed
+    try:
+        nine = compute_metrics(ba.validate(SAMPLE).valid)
+        forty = compute_metrics(ba.validate(batch_log()).valid)
+        charts = [("anna", lambda: figures.client_figures(nine, "anna")),
+                  ("hugo", lambda: figures.client_figures(nine, "hugo")),
+                  ("9 clients", lambda: figures.caseload_figures(nine)),
+                  ("40 clients", lambda: figures.caseload_figures(forty))]
+        rounds: list[dict[str, float]] = []
+        for _ in range(runs + 1):  # the first round warms up (imports, font cache) and is dropped
+            one: dict[str, float] = {}
+            for label, make in charts:
+                times.clear()
+                last[0] = time.perf_counter()
+                make()
+                one.update({f"{label}: {key}": seconds for key, seconds in times.items()})
+            rounds.append(one)
+    finally:
+        figures._embed = embed
+    return {key: min(r[key] for r in rounds[1:]) for key in rounds[0]}
+
+
+def pdf_share() -> dict[str, float]:
+    """One client's report and the 9-client caseload report: HTML (with charts) vs WeasyPrint."""
+    import backanalytics as ba
+    from backanalytics.report.content import compute_metrics
+    from backanalytics.report.html import render_caseload_html, render_client_html
+    from backanalytics.report.pdf import pdf_bytes
+
+    metrics = compute_metrics(ba.validate(SAMPLE).valid)
+    pdf_bytes(render_client_html(metrics, "anna"))  # warm-up: WeasyPrint's fonts and imports
+    html_s = pdf_s = 0.0
+    for render in (lambda: render_client_html(metrics, "hugo"), lambda: render_caseload_html(metrics)):
+        started = time.perf_counter()
+        html = render()
+        html_s += time.perf_counter() - started
+        started = time.perf_counter()
+        pdf_bytes(html)
+        pdf_s += time.perf_counter() - started
+    return {"html_s": html_s, "pdf_s": pdf_s, "share": pdf_s / (html_s + pdf_s)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per command; the best counts (default 3)")
+    parser.add_argument("--batch-runs", type=int, default=1, help="runs of the 40-client batch (default 1)")
+    parser.add_argument("--skip-batch", action="store_true", help="leave out the 40-client report --all")
+    parser.add_argument("--skip-notebook", action="store_true", help="leave out notebook 02")
+    args = parser.parse_args(argv)
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-commands-"))
+    try:
+        rows = [
+            compare("backanalytics --help", cli("--help"), args.runs),
+            compare("backanalytics validate data/sample_logs.csv", cli("validate", str(SAMPLE)), args.runs),
+            compare("report data/sample_logs.csv --client anna --format html",
+                    cli("report", str(SAMPLE), "--client", "anna", "--format", "html", "--out",
+                        str(scratch / "one")), args.runs),
+        ]
+        keys = ["help", "validate", "report_client"]
+        if not args.skip_batch:
+            rows.append(compare("report --all (HTML + PDF), 40 clients x 120 days",
+                                cli("report", str(batch_log()), "--all", "--out", str(scratch / "all")),
+                                args.batch_runs))
+            keys.append("report_all")
+        if not args.skip_notebook:
+            rows.append(compare("notebooks/02-caseload-review.ipynb (nbclient)", None, min(args.runs, 2),
+                                action=lambda: run_notebook("02-caseload-review.ipynb", scratch)))
+            keys.append("notebook")
+        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; best of {args.runs} "
+              "fresh processes, interleaved with `python -c \"import pandas\"`")
+        print(f"{'what a user does':<58} {'seconds':>8} {'ratio':>7} {'goal':>6}")
+        for key, row in zip(keys, rows, strict=True):
+            met = "ok" if row["ratio"] <= GOALS[key] else "MISSED"
+            print(f"{row['name']:<58} {row['seconds']:>8.2f} {row['ratio']:>6.1f}x {GOALS[key]:>5g}x {met}")
+        label = 'python -c "import pandas" (best of all runs)'
+        print(f"{label:<58} {min(r['pandas'] for r in rows):>8.2f}")
+
+        charts = chart_times(args.runs)
+        print(f"charts (best of {args.runs}, figure + 150 dpi PNG; goal {CHART_GOAL_S} s, 40-client caseload "
+              f"{CASELOAD_GOAL_S} s):")
+        for key, seconds in charts.items():
+            goal = CASELOAD_GOAL_S if key.startswith("40 clients") else CHART_GOAL_S
+            print(f"  {key:<40} {seconds:>6.2f} s {'ok' if seconds <= goal else 'MISSED'}")
+        share = pdf_share()
+        print(f"WeasyPrint: {share['pdf_s']:.2f} s of {share['html_s'] + share['pdf_s']:.2f} s for one client's "
+              f"and the caseload's report ({share['share']:.0%}; the rest is charts and HTML)")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,72 @@
+"""What loads when: --help never imports pandas, validate never imports scipy.stats or matplotlib,
+and the lazy public API of ``backanalytics`` still answers every name in ``__all__``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "scipy", "scipy.stats", "matplotlib", "pandera", "weasyprint")
+
+
+def loaded_after(code: str) -> dict[str, bool]:
+    """Run ``code`` in a fresh interpreter; which of HEAVY it left in sys.modules."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_import_backanalytics_loads_no_heavy_library():
+    assert loaded_after("import backanalytics") == dict.fromkeys(HEAVY, False)
+
+
+def test_help_loads_neither_pandas_nor_scipy_nor_matplotlib():
+    code = ("import sys\nsys.argv = ['backanalytics', '--help']\nfrom backanalytics.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+    assert loaded_after(code) == dict.fromkeys(HEAVY, False)
+
+
+def test_validate_loads_neither_scipy_stats_nor_matplotlib():
+    code = ("import sys\nsys.argv = ['backanalytics', 'validate', 'data/sample_logs.csv']\n"
+            "from backanalytics.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass")
+    loaded = loaded_after(code)
+    assert loaded["pandas"] and loaded["pandera"]  # the probe did validate
+    assert not loaded["scipy.stats"] and not loaded["matplotlib"] and not loaded["weasyprint"]
+
+
+def test_metrics_need_no_scipy_stats():
+    code = ("import backanalytics as ba\nimport pandas as pd\n"
+            "log = ba.validate('data/sample_logs.csv').valid\nba.outcomes(log)\n"
+            "ba.effect_sizes([1, 2, 3], [4, 5, 6], 'decrease')")
+    assert not loaded_after(code)["scipy.stats"]
+
+
+@pytest.mark.parametrize("name", __import__("backanalytics").__all__)
+def test_every_public_name_resolves_and_is_listed(name):
+    import backanalytics as ba
+
+    assert getattr(ba, name) is not None
+    assert name in dir(ba)
+
+
+def test_public_names_are_the_same_objects_as_in_their_modules():
+    import backanalytics as ba
+    from backanalytics.metrics.outcomes import trends
+    from backanalytics.schema import validate
+
+    assert ba.validate is validate and ba.trends is trends
+
+
+def test_unknown_name_is_an_attribute_error():
+    import backanalytics as ba
+
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        ba.nope  # noqa: B018
