@@ -759,7 +759,7 @@ def test_console_entry_point_turns_an_unexpected_crash_into_one_line(monkeypatch
     def crash(*args, **kwargs):
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr("backanalytics.validation.validate", crash)  # the command imports it when it runs
+    monkeypatch.setattr("backanalytics.validation.validate", crash)  # what read_or_exit calls
     monkeypatch.setattr("sys.argv", ["backanalytics", "validate", str(sample_path)])
     monkeypatch.delenv("BACKANALYTICS_DEBUG", raising=False)
     with pytest.raises(SystemExit) as info:
