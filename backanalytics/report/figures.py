@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -37,8 +38,18 @@ class EmbeddedFigure:
 def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """Render a figure to a ``data:image/png;base64,...`` URI (no metadata)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
-                metadata={"Software": None})
+    engine = fig.get_layout_engine()
+    if dpi == fig.dpi and engine is not None:
+        # One layout pass and one drawing: ``savefig`` would lay the figure out and draw it once
+        # without rendering before measuring its tight box, then draw it again. The layout is
+        # settled here and the tight box measured from it (what ``bbox_inches="tight"`` measures).
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=bbox, facecolor="white", metadata={"Software": None})
+    else:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
+                    metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
