@@ -268,6 +268,17 @@ def settle_layout(fig: Figure) -> None:
 
     What ``fig.draw_without_rendering()`` does before measuring, less the drawing: text extents
     and axes boxes read afterwards are those of the saved figure.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(4, 3), layout="constrained")
+    >>> ax = fig.add_subplot()
+    >>> _ = ax.set_ylabel("a label that needs room")
+    >>> before = ax.get_position().x0
+    >>> settle_layout(fig)
+    >>> bool(ax.get_position().x0 > before)  # the axes moved right to make room for the label
+    True
     """
     engine = fig.get_layout_engine()
     if engine is not None:
