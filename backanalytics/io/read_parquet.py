@@ -7,8 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pa_ds
-import pyarrow.parquet as pq
 
 from backanalytics.columns import SOURCE_LINE
 from backanalytics.io.common import LogReadError, ReadWarning, check_columns, reserve_names, unique_names
@@ -22,6 +20,7 @@ def read_parquet_file(path: Path) -> pd.DataFrame:
     Two columns of the same name are read as ``pain`` and ``pain.1``, as in a CSV, so validation
     merges them (or rejects the rows where they disagree).
     """
+    import pyarrow.parquet as pq
     try:
         file = pq.ParquetFile(path)
         names = file.schema_arrow.names
@@ -62,6 +61,8 @@ def read_parquet_folder(path: Path) -> tuple[pd.DataFrame, list[ReadWarning]]:
     says otherwise than its folder key (``client_id=bob/`` holding rows of ``alice``) is left out
     with a warning naming both values: neither is trusted over the other.
     """
+    import pyarrow.dataset as pa_ds  # imported here: a log that is not Parquet never needs it (60 ms)
+
     from backanalytics import scale
 
     files = parquet_files(path)
@@ -104,6 +105,7 @@ def _key_conflict(file: Path, root: Path) -> str | None:
 
     An empty cell is filled by the key; any other value differing from the key is a conflict.
     """
+    import pyarrow.parquet as pq
     keys = dict(part.split("=", 1) for part in file.relative_to(root).parts[:-1] if "=" in part)
     if not keys:
         return None

@@ -38,6 +38,7 @@ from backanalytics.plots.style import (
     get_ax,
     get_fig,
     root_figure,
+    settle_layout,
     styled,
 )
 from backanalytics.thresholds import THRESHOLDS
@@ -174,8 +175,7 @@ def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
     Greedy: the layout is settled first, then each label takes the first spot in
     :data:`LABEL_SPOTS` whose box overlaps no placed label and no dot (flagged clients first).
     """
-    fig = root_figure(ax)
-    fig.draw_without_rendering()
+    settle_layout(root_figure(ax))
     area = ax.get_window_extent()
     dots = ax.transData.transform(np.c_[100 * shown["adherence"], shown["pain_change"]])
     taken = [Bbox.from_bounds(x - 6, y - 6, 12, 12) for x, y in dots]

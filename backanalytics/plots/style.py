@@ -263,10 +263,32 @@ def root_figure(ax: Axes) -> Figure:
     return fig
 
 
+def settle_layout(fig: Figure) -> None:
+    """Place the axes where the figure's layout engine (constrained layout) puts them, without drawing.
+
+    What ``fig.draw_without_rendering()`` does before measuring, less the drawing: text extents
+    and axes boxes read afterwards are those of the saved figure.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(4, 3), layout="constrained")
+    >>> ax = fig.add_subplot()
+    >>> _ = ax.set_ylabel("a label that needs room")
+    >>> before = ax.get_position().x0
+    >>> settle_layout(fig)
+    >>> bool(ax.get_position().x0 > before)  # the axes moved right to make room for the label
+    True
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+
+
 def fit_labels_right(ax: Axes, texts: list[Any], margin: float = 6.0) -> None:
     """Widen the x range so every text anchored at a data x (e.g. a bar-end label) ends inside the axes.
 
-    One layout pass (``draw_without_rendering``, constrained layout included) gives the axes width
+    One layout pass (:func:`settle_layout`, no drawing) gives the axes width
     ``W`` and each label's width past its anchor ``w`` (pixels, fixed whatever the x range); the
     right limit is then solved for directly: an anchor at ``x`` ends at
     ``W (x - lo) / (hi - lo) + w``, so ``hi = lo + max((x - lo) W / (W - margin - w))``. Keeps
@@ -274,7 +296,7 @@ def fit_labels_right(ax: Axes, texts: list[Any], margin: float = 6.0) -> None:
     """
     if not texts:
         return
-    root_figure(ax).draw_without_rendering()
+    settle_layout(root_figure(ax))
     box = ax.get_window_extent()
     lo, hi = ax.get_xlim()
     width = box.width

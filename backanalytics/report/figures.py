@@ -14,13 +14,17 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import matplotlib as mpl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 
 from backanalytics import columns as C
 from backanalytics.report.content import Metrics
 
 DPI = 150
+#: Padding of the tight layout, in font sizes: the space between panels and around the figure.
+TIGHT_PAD = 0.4
 
 
 @dataclass(frozen=True)
@@ -37,18 +41,33 @@ class EmbeddedFigure:
 def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """Render a figure to a ``data:image/png;base64,...`` URI (no metadata)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
-                metadata={"Software": None})
+    engine = fig.get_layout_engine()
+    if dpi == fig.dpi and engine is not None:
+        # One layout pass and one drawing: ``savefig`` would lay the figure out and draw it once
+        # without rendering before measuring its tight box, then draw it again. The layout is
+        # settled here and the tight box measured from it (what ``bbox_inches="tight"`` measures).
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches=bbox, facecolor="white", metadata={"Software": None})
+    else:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white",
+                    metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def new_figure(size: tuple[float, float]) -> Figure:
-    """A constrained-layout figure with an Agg canvas, outside pyplot's figure registry.
+def new_figure(size: tuple[float, float], layout: str = "tight") -> Figure:
+    """A figure with an Agg canvas, outside pyplot's figure registry.
 
     Created at the PNG's resolution: the layout passes a chart makes before saving (label fitting)
     then measure text at the size it is saved at, and matplotlib's text-size cache serves both.
+    The layout is matplotlib's tight layout: the margins are computed from each axes' labels,
+    title and legend measured once (constrained layout measures them twice per pass and solves a
+    constraint system: it took a third of a report chart's time). Figures made of subfigures
+    (the caseload overview) need ``layout="constrained"``.
     """
-    fig = Figure(figsize=size, layout="constrained", dpi=DPI)
+    engine = TightLayoutEngine(pad=TIGHT_PAD) if layout == "tight" else layout
+    fig = Figure(figsize=size, layout=engine, dpi=DPI)
     FigureCanvasAgg(fig)
     return fig
 
@@ -167,7 +186,7 @@ def caseload_figures(metrics: Metrics, prescription: float | object = None) -> l
     n = len(metrics.clients)
     table = plots.caseload_table(log, as_of, prescription, tables=metrics)  # the report's metrics, not new ones
     if n <= 9:
-        fig = new_figure(plots.caseload.caseload_size(n, WIDE))
+        fig = new_figure(plots.caseload.caseload_size(n, WIDE), layout="constrained")  # subfigures
         plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription, table=table)
         return [_embed("caseload", "Caseload overview", CASELOAD_CAPTION, fig)]
     scatter = _axes_figure(lambda ax: plots.caseload_scatter(log, ax=ax, table=table), (WIDE, 5.5))
