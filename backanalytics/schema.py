@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import importlib
-import sys
 
 import numpy as np
 import pandas as pd
@@ -21,27 +19,6 @@ import pandera.pandas as pa
 from backanalytics import columns as C
 from backanalytics.cells.log import ParsedLog
 from backanalytics.problems import PROBLEM_COLUMNS, concat
-
-
-def _load_checks_without_hypothesis() -> None:
-    """Load pandera's built-in checks with ``hypothesis`` hidden: 0.1-0.2 s less per command.
-
-    pandera's checks module imports its data-synthesis strategies, which import ``hypothesis``
-    whenever it is installed (a development dependency here). This package never synthesises
-    data from a schema, and the checks and their results are the same without it. Hidden only
-    while that module loads, and only when nothing has imported hypothesis yet: afterwards
-    ``import hypothesis`` works as usual (pandera's own strategies then stay off in this process).
-    """
-    if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
-        return
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` -> ImportError
-    try:
-        importlib.import_module("pandera.backends.pandas.builtin_checks")
-    finally:
-        del sys.modules["hypothesis"]
-
-
-_load_checks_without_hypothesis()
 
 EARLIEST = pd.Timestamp("1990-01-01")
 REACH_RANGE = (-50.0, 100.0)  # cm; sit-and-reach can be negative, fingertip-to-floor positive
