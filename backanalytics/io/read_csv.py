@@ -28,6 +28,8 @@ from backanalytics.io.text import decode, sep_line, sniff_delimiter
 
 #: CSV files at least this large are parsed by pyarrow first (see :func:`_read_csv_arrow`).
 ARROW_MIN_BYTES = 1 << 20
+#: Headers at least this wide are read that many columns at a time, all-empty columns sharing one array.
+WIDE_COLUMNS = 1024
 #: Largest field the csv module may read: the size of the text, at most a C long on every platform.
 _MAX_FIELD = 2**31 - 1
 _FIELD_LIMIT_LOCK = threading.RLock()
@@ -210,24 +212,73 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         lines = pool.submit(_count_lines, data)  # alongside the parse: numpy releases the GIL
         try:
-            table = pa_csv.read_csv(
-                pa.BufferReader(data),
-                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-                parse_options=pa_csv.ParseOptions(delimiter=sep),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
-                    quoted_strings_can_be_null=False),
-            )
+            columns = (_read_columns(data, names, sep, names) if len(names) < WIDE_COLUMNS
+                       else _read_wide(data, names, sep))
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
             return None  # ragged rows, invalid UTF-8, quoted newlines...: the careful path decides
-        if table.column_names != names or any(t != pa.large_string() for t in table.schema.types):
+        if len(columns) != len(names) or any(c.type != pa.large_string() for c in columns):
             return None
-        if lines.result() != table.num_rows + 1:
+        n_rows = len(columns[0])
+        if lines.result() != n_rows + 1:
             return None  # blank lines or records spanning lines: exact line numbers need the csv pass
     text = pd.StringDtype(na_value=float("nan"))
-    frame = reserve_names(pd.DataFrame({n: pd.array(table.column(n), dtype=text) for n in names}))
+    frame = reserve_names(pd.DataFrame({n: pd.array(c, dtype=text) for n, c in zip(names, columns, strict=True)}))
     frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
     return frame
+
+
+def _read_columns(data: bytes, names: list[str], sep: str, columns: list[str],
+                  threads: bool = True) -> list[pa.ChunkedArray]:
+    """Columns ``columns`` of the CSV ``data`` (header ``names``), every cell as text."""
+    table = pa_csv.read_csv(
+        pa.BufferReader(data),
+        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
+        parse_options=pa_csv.ParseOptions(delimiter=sep),
+        convert_options=pa_csv.ConvertOptions(
+            include_columns=columns, column_types=dict.fromkeys(columns, pa.large_string()),
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if table.column_names != columns:
+        raise ValueError("columns not read as asked")
+    return table.columns
+
+
+def _read_wide(data: bytes, names: list[str], sep: str) -> list[pa.ChunkedArray]:
+    """The columns of a wide CSV, read :data:`WIDE_COLUMNS` at a time, all-empty ones as one array.
+
+    Arrow's reader keeps about 9 kB per column and an offset per cell: a file of 16,384 mostly empty
+    columns (a header pasted across a sheet, rows of commas) took 30 times its size. Read a window
+    of columns at a time on one thread, every column whose cells are all empty shares one array of
+    empty strings, so memory follows the cells that hold something. Every column and cell is kept.
+    """
+    empty: pa.ChunkedArray | None = None
+    columns: list[pa.ChunkedArray] = []
+    for start in range(0, len(names), WIDE_COLUMNS):
+        for column in _read_columns(data, names, sep, names[start:start + WIDE_COLUMNS], threads=False):
+            if all(_all_empty(chunk) for chunk in column.chunks):
+                if empty is None or len(empty) != len(column):
+                    empty = pa.chunked_array([_empty_strings(len(column))], type=pa.large_string())
+                column = empty
+            columns.append(column)
+    return columns
+
+
+def _all_empty(column: pa.Array) -> bool:
+    """True when an Arrow text array certainly holds only empty strings (no character data)."""
+    data = column.buffers()[2]
+    return column.null_count == 0 and (data is None or data.size == 0)
+
+
+def _empty_strings(n: int) -> pa.Array:
+    """``n`` empty strings (large_string), built without a Python object per cell.
+
+    Examples
+    --------
+    >>> _empty_strings(3).to_pylist()
+    ['', '', '']
+    """
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    return pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(b"")])
 
 
 def _count_lines(data: bytes) -> int:
