@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from backanalytics.columns import SOURCE_LINE
 from backanalytics.io import MAX_COLUMNS
 from backanalytics.io import read_csv as bio
 from tests.test_io_arrow import CASES
@@ -24,6 +25,9 @@ WIDE = {
     "a column empty but for its last row": "a,b,c,d,e\n1,,,,\n2,,,,\n3,,y,,\n",
     "quoted empty cells and spaces": 'a,b,c,d\n1,"",  ,""\n2,"", ,\n',
     "header only": "a,b,c,d\n",
+    "blank lines at the end": "a,b,c\n1,,\n2,,x\n\n\n",
+    "blank lines at the end, crlf": "a,b,c\r\n1,,\r\n2,,x\r\n\r\n",
+    "blank lines only after the header": "a,b,c\n\n\n",
 }
 
 
@@ -39,6 +43,13 @@ def _fast_and_careful(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[pd.
 def test_the_wide_path_reads_what_the_careful_path_reads(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast, careful = _fast_and_careful({**CASES, **WIDE}[case].encode("utf-8"), monkeypatch)
     pd.testing.assert_frame_equal(fast, careful)
+
+
+def test_blank_lines_at_the_end_keep_a_file_on_the_fast_path() -> None:
+    data = b"client_id,date\n" + b"a,2026-01-05\n" * 100_000 + b"\n\r\n"
+    frame = bio._read_csv_arrow(data)
+    assert frame is not None and len(frame) == 100_000
+    assert frame[SOURCE_LINE].iloc[-1] == 100_001
 
 
 def test_all_empty_columns_share_one_array_and_others_keep_their_cells(monkeypatch: pytest.MonkeyPatch) -> None:

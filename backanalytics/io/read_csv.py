@@ -193,6 +193,8 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # old Mac line ends: let the text path normalise them
+    if data.endswith((b"\n\n", b"\n\r\n")):
+        data = data.rstrip(b"\r\n")  # blank lines at the end hold no record and shift no line
     end = data.find(b"\n")
     if end > MAX_LINE_BYTES or (end < 0 and len(data) > MAX_LINE_BYTES):
         return None  # the careful path refuses it
@@ -259,6 +261,8 @@ def _read_wide(data: bytes, names: list[str], sep: str) -> list[pa.ChunkedArray]
                 if empty is None or len(empty) != len(column):
                     empty = pa.chunked_array([_empty_strings(len(column))], type=pa.large_string())
                 column = empty
+            elif column.num_chunks > 1:  # one array per column, not one per block of the file
+                column = pa.chunked_array([column.combine_chunks()])
             columns.append(column)
     return columns
 
