@@ -28,6 +28,9 @@ WIDE = {
     "blank lines at the end": "a,b,c\n1,,\n2,,x\n\n\n",
     "blank lines at the end, crlf": "a,b,c\r\n1,,\r\n2,,x\r\n\r\n",
     "blank lines only after the header": "a,b,c\n\n\n",
+    "blank lines between rows": "a,b,c\n\n1,,\n\n\n2,,x\n",
+    "blank lines between rows, crlf": "a,b,c\r\n1,,\r\n\r\n2,,x",
+    "blank line and a quoted newline": 'a,b,c\n1,"x\ny",\n\n2,,x\n',
 }
 
 
@@ -50,6 +53,13 @@ def test_blank_lines_at_the_end_keep_a_file_on_the_fast_path() -> None:
     frame = bio._read_csv_arrow(data)
     assert frame is not None and len(frame) == 100_000
     assert frame[SOURCE_LINE].iloc[-1] == 100_001
+
+
+def test_blank_lines_between_rows_keep_a_file_without_quotes_on_the_fast_path() -> None:
+    data = b"client_id,date\n\n" + b"a,2026-01-05\n" * 100_000 + b"\r\nb,2026-01-06"
+    frame = bio._read_csv_arrow(data)
+    assert frame is not None and len(frame) == 100_001
+    assert frame[SOURCE_LINE].iloc[[0, -2, -1]].tolist() == [3, 100_002, 100_004]
 
 
 def test_all_empty_columns_share_one_array_and_others_keep_their_cells(monkeypatch: pytest.MonkeyPatch) -> None:

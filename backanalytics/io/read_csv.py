@@ -221,12 +221,35 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
         if len(columns) != len(names) or any(c.type != pa.large_string() for c in columns):
             return None
         n_rows = len(columns[0])
+        source_lines: pd.RangeIndex | np.ndarray = pd.RangeIndex(2, n_rows + 2)
         if lines.result() != n_rows + 1:
-            return None  # blank lines or records spanning lines: exact line numbers need the csv pass
+            if b'"' in data:
+                return None  # records may span lines: exact line numbers need the csv pass
+            source_lines = _filled_lines(data)[1:]  # no quotes: one record per line but blank ones
+            if len(source_lines) != n_rows:
+                return None
     text = pd.StringDtype(na_value=float("nan"))
     frame = reserve_names(pd.DataFrame({n: pd.array(c, dtype=text) for n, c in zip(names, columns, strict=True)}))
-    frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
+    frame[SOURCE_LINE] = source_lines
     return frame
+
+
+def _filled_lines(data: bytes) -> np.ndarray:
+    """Numbers (from 1) of the lines of ``data`` that are not empty (``\\r\\n`` ends a line too).
+
+    Examples
+    --------
+    >>> _filled_lines(b"a,b\\n\\n1,2\\r\\n\\r\\n3,4").tolist()
+    [1, 3, 5]
+    """
+    view = np.frombuffer(data, dtype=np.uint8)
+    ends = np.concatenate([np.flatnonzero(view[i:i + _SCAN_BYTES] == 10) + i
+                           for i in range(0, len(view), _SCAN_BYTES)] + [np.array([len(view)])])
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    ends_cr = np.zeros(len(ends), dtype=bool)
+    ends_cr[lengths > 0] = view[ends[lengths > 0] - 1] == 13
+    return np.flatnonzero(lengths - ends_cr > 0) + 1
 
 
 def _read_columns(data: bytes, names: list[str], sep: str, columns: list[str],
