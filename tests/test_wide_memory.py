@@ -113,3 +113,12 @@ def test_a_file_just_under_the_column_limit_takes_a_small_multiple_of_its_size(t
     assert out["lines"][:2] == [13, 25]  # line = row + 2; rows 11 and 23
     # Memory: the peak above the loaded interpreter stays within 10 times the file (was 35 times).
     assert out["kb"] < 10 * size_kb, f"peak {out['kb'] / 1024:.0f} MB for a {size_kb / 1024:.0f} MB file"
+
+
+def test_a_ragged_file_keeps_every_cell_as_read_and_shares_only_empty_columns() -> None:
+    text = 'a,b,c,d\n1,,,\n\n2,"x\ny",,,extra,\n3\n4,,,z,\n'
+    frame = bio._read_ragged(text, ",")
+    assert frame.to_dict("list") == {
+        "a": ["1", "2", "3", "4"], "b": ["", "x\ny", "", ""], "c": ["", "", "", ""],
+        "d": ["", "", "", "z"], "_extra_fields": ["", "extra,", "", ""], "source_line": [2, 4, 6, 7]}
+    assert str(frame["c"].dtype) == "str" and frame["c"].array._pa_array.chunk(0).buffers()[2].size == 0

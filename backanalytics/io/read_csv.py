@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -348,26 +349,44 @@ def _read_ragged(text: str, sep: str) -> pd.DataFrame:
 
     Cells beyond the header go, joined, into :data:`EXTRA_FIELDS` so validation can reject the
     row (an unquoted delimiter in a note shifts every later value); trailing empty cells are
-    ignored. Rows are cut to the header's width as they are read, so memory follows the table
-    kept, not the widest row (whose extra cells become one text, at most a line long).
+    ignored. Only the cells that hold something are kept as they are read (every all-empty column
+    shares one array), so memory follows the filled cells, not the width of the rows.
+
+    Examples
+    --------
+    >>> _read_ragged("a,b,c\\n1,,\\n2,,,x\\n", ",").to_dict("list")
+    {'a': ['1', '2'], 'b': ['', ''], 'c': ['', ''], '_extra_fields': ['', 'x'], 'source_line': [2, 3]}
     """
-    names: list[str] | None = None
-    rows, extra, lines = [], [], []
-    start = 1
+    names: list[str] = []
+    filled: dict[int, tuple[list[int], list[str]]] = {}
+    extra, lines = [], []
+    start, header = 1, True
     with _field_limit(len(text)):
         reader = csv.reader(io.StringIO(text), delimiter=sep)
         for record in reader:
             if not _blank(record):
-                if names is None:
-                    names = unique_names(record)
+                if header:
+                    names, header = unique_names(record), False
                 else:
-                    width = len(names)
-                    rows.append((record + [""] * width)[:width])
-                    rest = record[width:]
+                    for j in itertools.compress(range(min(len(names), len(record))), record):
+                        rows, cells = filled.setdefault(j, ([], []))
+                        rows.append(len(lines))
+                        cells.append(record[j])
+                    rest = record[len(names):]
                     extra.append(sep.join(rest) if "".join(rest).strip() else "")
                     lines.append(start)
             start = reader.line_num + 1
-    frame = reserve_names(pd.DataFrame(rows, columns=names or [], dtype=object).astype(str))
+    text_type, n = pd.StringDtype(na_value=float("nan")), len(lines)
+    empty = pa.chunked_array([_empty_strings(n)])
+    columns = {}
+    for j, name in enumerate(names):
+        if j in filled:
+            column = np.full(n, "", dtype=object)
+            column[filled[j][0]] = filled[j][1]
+            columns[name] = pd.array(column, dtype=text_type)
+        else:
+            columns[name] = pd.array(empty, dtype=text_type)
+    frame = reserve_names(pd.DataFrame(columns, index=pd.RangeIndex(n)))
     frame[EXTRA_FIELDS] = extra
     frame[SOURCE_LINE] = lines
     return frame
