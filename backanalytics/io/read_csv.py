@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,8 @@ from backanalytics.io.text import decode, sep_line, sniff_delimiter
 
 #: CSV files at least this large are parsed by pyarrow first (see :func:`_read_csv_arrow`).
 ARROW_MIN_BYTES = 1 << 20
+#: Headers at least this wide are read that many columns at a time, all-empty columns sharing one array.
+WIDE_COLUMNS = 1024
 #: Largest field the csv module may read: the size of the text, at most a C long on every platform.
 _MAX_FIELD = 2**31 - 1
 _FIELD_LIMIT_LOCK = threading.RLock()
@@ -191,6 +194,8 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
         return None
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # old Mac line ends: let the text path normalise them
+    if data.endswith((b"\n\n", b"\n\r\n")):
+        data = data.rstrip(b"\r\n")  # blank lines at the end hold no record and shift no line
     end = data.find(b"\n")
     if end > MAX_LINE_BYTES or (end < 0 and len(data) > MAX_LINE_BYTES):
         return None  # the careful path refuses it
@@ -210,24 +215,98 @@ def _read_csv_arrow(data: bytes, name: str = "<csv>") -> pd.DataFrame | None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         lines = pool.submit(_count_lines, data)  # alongside the parse: numpy releases the GIL
         try:
-            table = pa_csv.read_csv(
-                pa.BufferReader(data),
-                read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-                parse_options=pa_csv.ParseOptions(delimiter=sep),
-                convert_options=pa_csv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.large_string()), strings_can_be_null=False,
-                    quoted_strings_can_be_null=False),
-            )
+            columns = (_read_columns(data, names, sep, names) if len(names) < WIDE_COLUMNS
+                       else _read_wide(data, names, sep))
         except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
             return None  # ragged rows, invalid UTF-8, quoted newlines...: the careful path decides
-        if table.column_names != names or any(t != pa.large_string() for t in table.schema.types):
+        if len(columns) != len(names) or any(c.type != pa.large_string() for c in columns):
             return None
-        if lines.result() != table.num_rows + 1:
-            return None  # blank lines or records spanning lines: exact line numbers need the csv pass
+        n_rows = len(columns[0])
+        source_lines: pd.RangeIndex | np.ndarray = pd.RangeIndex(2, n_rows + 2)
+        if lines.result() != n_rows + 1:
+            if b'"' in data:
+                return None  # records may span lines: exact line numbers need the csv pass
+            source_lines = _filled_lines(data)[1:]  # no quotes: one record per line but blank ones
+            if len(source_lines) != n_rows:
+                return None
     text = pd.StringDtype(na_value=float("nan"))
-    frame = reserve_names(pd.DataFrame({n: pd.array(table.column(n), dtype=text) for n in names}))
-    frame[SOURCE_LINE] = pd.RangeIndex(2, len(frame) + 2)
+    frame = reserve_names(pd.DataFrame({n: pd.array(c, dtype=text) for n, c in zip(names, columns, strict=True)}))
+    frame[SOURCE_LINE] = source_lines
     return frame
+
+
+def _filled_lines(data: bytes) -> np.ndarray:
+    """Numbers (from 1) of the lines of ``data`` that are not empty (``\\r\\n`` ends a line too).
+
+    Examples
+    --------
+    >>> _filled_lines(b"a,b\\n\\n1,2\\r\\n\\r\\n3,4").tolist()
+    [1, 3, 5]
+    """
+    view = np.frombuffer(data, dtype=np.uint8)
+    ends = np.concatenate([np.flatnonzero(view[i:i + _SCAN_BYTES] == 10) + i
+                           for i in range(0, len(view), _SCAN_BYTES)] + [np.array([len(view)])])
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts
+    ends_cr = np.zeros(len(ends), dtype=bool)
+    ends_cr[lengths > 0] = view[ends[lengths > 0] - 1] == 13
+    return np.flatnonzero(lengths - ends_cr > 0) + 1
+
+
+def _read_columns(data: bytes, names: list[str], sep: str, columns: list[str],
+                  threads: bool = True) -> list[pa.ChunkedArray]:
+    """Columns ``columns`` of the CSV ``data`` (header ``names``), every cell as text."""
+    table = pa_csv.read_csv(
+        pa.BufferReader(data),
+        read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
+        parse_options=pa_csv.ParseOptions(delimiter=sep),
+        convert_options=pa_csv.ConvertOptions(
+            include_columns=columns, column_types=dict.fromkeys(columns, pa.large_string()),
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if table.column_names != columns:
+        raise ValueError("columns not read as asked")
+    return table.columns
+
+
+def _read_wide(data: bytes, names: list[str], sep: str) -> list[pa.ChunkedArray]:
+    """The columns of a wide CSV, read :data:`WIDE_COLUMNS` at a time, all-empty ones as one array.
+
+    Arrow's reader keeps about 9 kB per column and an offset per cell: a file of 16,384 mostly empty
+    columns (a header pasted across a sheet, rows of commas) took 30 times its size. Read a window
+    of columns at a time on one thread, every column whose cells are all empty shares one array of
+    empty strings, so memory follows the cells that hold something. Every column and cell is kept.
+    """
+    empty: pa.ChunkedArray | None = None
+    columns: list[pa.ChunkedArray] = []
+    for start in range(0, len(names), WIDE_COLUMNS):
+        for column in _read_columns(data, names, sep, names[start:start + WIDE_COLUMNS], threads=False):
+            if all(_all_empty(chunk) for chunk in column.chunks):
+                if empty is None or len(empty) != len(column):
+                    empty = pa.chunked_array([_empty_strings(len(column))], type=pa.large_string())
+                column = empty
+            elif column.num_chunks > 1:  # one array per column, not one per block of the file
+                column = pa.chunked_array([column.combine_chunks()])
+            columns.append(column)
+    return columns
+
+
+def _all_empty(column: pa.Array) -> bool:
+    """True when an Arrow text array certainly holds only empty strings (no character data)."""
+    data = column.buffers()[2]
+    return column.null_count == 0 and (data is None or data.size == 0)
+
+
+def _empty_strings(n: int) -> pa.Array:
+    """``n`` empty strings (large_string), built without a Python object per cell.
+
+    Examples
+    --------
+    >>> _empty_strings(3).to_pylist()
+    ['', '', '']
+    """
+    offsets = pa.py_buffer(np.zeros(n + 1, dtype=np.int64))
+    return pa.Array.from_buffers(pa.large_string(), n, [None, offsets, pa.py_buffer(b"")])
 
 
 def _count_lines(data: bytes) -> int:
@@ -270,26 +349,44 @@ def _read_ragged(text: str, sep: str) -> pd.DataFrame:
 
     Cells beyond the header go, joined, into :data:`EXTRA_FIELDS` so validation can reject the
     row (an unquoted delimiter in a note shifts every later value); trailing empty cells are
-    ignored. Rows are cut to the header's width as they are read, so memory follows the table
-    kept, not the widest row (whose extra cells become one text, at most a line long).
+    ignored. Only the cells that hold something are kept as they are read (every all-empty column
+    shares one array), so memory follows the filled cells, not the width of the rows.
+
+    Examples
+    --------
+    >>> _read_ragged("a,b,c\\n1,,\\n2,,,x\\n", ",").to_dict("list")
+    {'a': ['1', '2'], 'b': ['', ''], 'c': ['', ''], '_extra_fields': ['', 'x'], 'source_line': [2, 3]}
     """
-    names: list[str] | None = None
-    rows, extra, lines = [], [], []
-    start = 1
+    names: list[str] = []
+    filled: dict[int, tuple[list[int], list[str]]] = {}
+    extra, lines = [], []
+    start, header = 1, True
     with _field_limit(len(text)):
         reader = csv.reader(io.StringIO(text), delimiter=sep)
         for record in reader:
             if not _blank(record):
-                if names is None:
-                    names = unique_names(record)
+                if header:
+                    names, header = unique_names(record), False
                 else:
-                    width = len(names)
-                    rows.append((record + [""] * width)[:width])
-                    rest = record[width:]
+                    for j in itertools.compress(range(min(len(names), len(record))), record):
+                        rows, cells = filled.setdefault(j, ([], []))
+                        rows.append(len(lines))
+                        cells.append(record[j])
+                    rest = record[len(names):]
                     extra.append(sep.join(rest) if "".join(rest).strip() else "")
                     lines.append(start)
             start = reader.line_num + 1
-    frame = reserve_names(pd.DataFrame(rows, columns=names or [], dtype=object).astype(str))
+    text_type, n = pd.StringDtype(na_value=float("nan")), len(lines)
+    empty = pa.chunked_array([_empty_strings(n)])
+    columns = {}
+    for j, name in enumerate(names):
+        if j in filled:
+            column = np.full(n, "", dtype=object)
+            column[filled[j][0]] = filled[j][1]
+            columns[name] = pd.array(column, dtype=text_type)
+        else:
+            columns[name] = pd.array(empty, dtype=text_type)
+    frame = reserve_names(pd.DataFrame(columns, index=pd.RangeIndex(n)))
     frame[EXTRA_FIELDS] = extra
     frame[SOURCE_LINE] = lines
     return frame
