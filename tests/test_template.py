@@ -424,3 +424,13 @@ def test_an_unreadable_programme_stops_summary_with_one_line_naming_the_cell(tmp
     result = CliRunner().invoke(app, ["summary", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "error: filled.xlsx, sheet 'Programme', cell B2: sessions per week 14" in result.output
+
+
+def test_one_client_template_named_otherwise_says_how_it_will_be_read(tmp_path):
+    # One log sheet is one person's log named like the file: week1.xlsx would be client "week1".
+    result = CliRunner().invoke(app, ["template", str(tmp_path / "week1"), "--client", "anna", "--weeks", "1",
+                                      "--start", "2026-11-02"])
+    assert result.exit_code == 0, result.output
+    assert "read back as client 'week1'" in result.output and "--client anna" in result.output
+    report = ba.validate(tmp_path / "week1.xlsx", client="anna")
+    assert report.rows_read == 0 and report.failures.empty

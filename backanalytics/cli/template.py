@@ -35,3 +35,8 @@ def template_cmd(
     except OSError as exc:
         raise fail(f"cannot write {out}: {exc.strerror or exc}") from None
     typer.echo(f"wrote {paths[0]} and {paths[1]}")
+    if client and len(client) == 1 and Path(paths[0]).stem != client[0]:
+        # One log sheet is read back as one person's log, named like the file (see "Your own spreadsheet").
+        typer.echo(f"note: {Path(paths[0]).name} will be read back as client {Path(paths[0]).stem!r} (a workbook "
+                   f"with one log sheet is named like its file): name it {client[0]}.xlsx, or validate it with "
+                   f"--client {client[0]}", err=True)
