@@ -85,8 +85,9 @@ def without(problems: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_lines(table: pd.DataFrame, lines: pd.Series, last: str, files: pd.Series | None = None) -> pd.DataFrame:
-    """Problems or warnings with each row position replaced by its source line (and file, when
-    ``files`` names each row's file: several files read at once)."""
+    """Problems or warnings with each row position replaced by its source line (and, in column
+    ``source_file``, where the row comes from when ``files`` says it: its file when several files are
+    read at once, its sheet when a workbook has several log sheets)."""
     rows = table["row"].to_numpy(dtype=int)
     out = table.assign(**{C.SOURCE_LINE: lines.to_numpy()[rows]})
     if files is not None:

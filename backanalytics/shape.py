@@ -256,8 +256,6 @@ def _split_doses(out: Shaped, names: set[str], user: Mapping[str, str]) -> None:
             targets.setdefault(found[0], c)
     doses = [c for c in frame.columns if c not in C.RESERVED and C.normalise_header(c) in DOSE_HEADERS]
     for col in [*doses, *targets.values()]:
-        if str(col) in (C.HOLD_S, C.REPS):  # named as the contract: canonical cells, one amount each
-            continue
         if not _any_match(frame[col], _DOSE_HINT):
             continue
         codes, cells = distinct(frame[col])  # judged once per distinct cell

@@ -167,7 +167,7 @@ def validate(source: Source, mapping: Mapping[str, str] | None = None,
     row_warnings = concat([cell_warnings, parsed.warnings], ["row", "column", "value", "warning"])
     row_warnings = concat([row_warnings[~row_warnings["row"].isin(bad_rows)],
                             duplicate_warnings(parsed, good_rows)], ["row", "column", "value", "warning"])
-    files = raw[C.SOURCE_FILE].reset_index(drop=True) if C.SOURCE_FILE in raw else None
+    files = _places(raw)
     shape_warnings = pd.DataFrame(shaped.row_warnings, columns=WARNING_COLUMNS).astype({C.SOURCE_LINE: "Int64"})
     warnings = pd.concat([with_lines(row_warnings, lines, "warning", files).astype({C.SOURCE_LINE: "Int64"}),
                           shape_warnings, _header_warnings(
@@ -185,6 +185,19 @@ def validate(source: Source, mapping: Mapping[str, str] | None = None,
     return ValidationReport(valid=parsed.frame(good_rows), rejected=_rejected(raw, problems, bad_rows),
                             failures=failures, warnings=warnings, rows_read=len(raw), source=name,
                             lines_read=shaped.lines_read, notes=notes)
+
+
+def _places(raw: pd.DataFrame) -> pd.Series | None:
+    """Where each row comes from beyond its line, for messages: its file (several files read at
+    once) and its sheet (several sheets), e.g. ``clinic.xlsx sheet 'Tom'``; None for one table."""
+    parts = []
+    if C.SOURCE_FILE in raw:
+        parts.append(raw[C.SOURCE_FILE].astype(str).reset_index(drop=True))
+    if C.SHEET in raw and raw[C.SHEET].nunique() > 1:
+        parts.append(("sheet '" + raw[C.SHEET].astype(str) + "'").reset_index(drop=True))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else parts[0] + " " + parts[1]
 
 
 def _all_problems(raw: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog, renamed: Renamed,

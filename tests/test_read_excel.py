@@ -173,3 +173,29 @@ def test_files_with_different_headers_are_one_table_without_warnings(tmp_path):
     report = ba.validate(tmp_path, today="2026-12-01")
     assert sorted(report.valid["client_id"]) == ["ann", "bo"]
     assert not report.warnings["warning"].str.contains("too").any(), report.warnings
+
+
+def test_a_workbook_of_client_sheets_names_the_sheet_of_each_problem_and_reads_doses(tmp_path):
+    # Two client sheets whose problems both sit on sheet line 4: the message must say which sheet.
+    # "Duration" and "Hold" differ, so the sheets' headers are aligned to hold_s; a dose written
+    # there (3x30s = 3 reps of 30 s) is still read as a dose.
+    book = Workbook()
+    book.active.title = "Maria"
+    book.active.append(["My stretch log"])
+    book.active.append([])
+    book.active.append(["Date", "Exercise", "Duration", "Pain level"])
+    book.active.append(["2026-11-03", "Cobra", "3x30s", "11"])
+    tom = book.create_sheet("Tom")
+    tom.append(["Title"])
+    tom.append([])
+    tom.append(["Date", "Exercise", "Hold", "Pain"])
+    tom.append(["2026-11-03", "Cat-Cow", "45", "4/5"])
+    book.save(tmp_path / "clinic.xlsx")
+    report = ba.validate(tmp_path / "clinic.xlsx", today="2026-12-01")
+    places = report.failures[["source_file", "source_line", "column"]].values.tolist()
+    assert places == [["sheet 'Maria'", 4, "pain"], ["sheet 'Tom'", 4, "pain"]]
+    maria = report.rejected[report.rejected["sheet"] == "Maria"]
+    assert len(maria) == 1 and len(report.valid) == 0
+    ok = ba.validate(tmp_path / "clinic.xlsx", today="2026-12-01", mapping={"Pain level": "notes", "Pain": "notes"})
+    row = ok.valid.set_index("client_id").loc["Maria"]
+    assert (row["reps"], row["hold_s"]) == (3, 30.0)
