@@ -95,3 +95,12 @@ def with_lines(table: pd.DataFrame, lines: pd.Series, last: str, files: pd.Serie
     return out[[C.SOURCE_LINE, "column", "value", last, *([C.SOURCE_FILE] if files is not None else [])]
                ].reset_index(drop=True)
 
+
+def rejected_rows(raw: pd.DataFrame, problems: pd.DataFrame, bad_rows: np.ndarray) -> pd.DataFrame:
+    """The rejected input rows as read, each with its problems joined in one ``problems`` cell."""
+    # A slice when nothing is rejected: taking rows from Arrow text read in chunks concatenates them.
+    rejected = raw.iloc[bad_rows].copy() if len(bad_rows) else raw.iloc[:0].copy()
+    joined = problems.assign(text=problems["column"] + ": " + problems["rule"]).groupby(
+        "row", sort=True)["text"].agg("; ".join)
+    rejected["problems"] = joined.reindex(bad_rows).to_numpy()
+    return rejected.reset_index(drop=True)

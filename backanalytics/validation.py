@@ -36,6 +36,7 @@ from backanalytics.problems import (
     concat,
     describe_failure,
     objects,
+    rejected_rows,
     with_lines,
     without,
 )
@@ -182,7 +183,7 @@ def validate(source: Source, mapping: Mapping[str, str] | None = None,
             and len(renamed.ignored):
         notes.append(f"NO STRETCH read at all, while {len(renamed.ignored)} column(s) were ignored "
                      f"({', '.join(c for c, _ in renamed.ignored[:4])}): map them with --map \"Col=stretch\"")
-    return ValidationReport(valid=parsed.frame(good_rows), rejected=_rejected(raw, problems, bad_rows),
+    return ValidationReport(valid=parsed.frame(good_rows), rejected=rejected_rows(raw, problems, bad_rows),
                             failures=failures, warnings=warnings, rows_read=len(raw), source=name,
                             lines_read=shaped.lines_read, notes=notes)
 
@@ -212,16 +213,6 @@ def _all_problems(raw: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog, ren
     schema_problems["value"] = _written(schema_problems, frame, parsed).tolist()
     return concat([parse_problems, schema_problems, renamed.conflicts, _extra_fields(raw), _cell_errors(raw)],
                   PROBLEM_COLUMNS)
-
-
-def _rejected(raw: pd.DataFrame, problems: pd.DataFrame, bad_rows: np.ndarray) -> pd.DataFrame:
-    """The rejected input rows as read, each with its problems joined in one ``problems`` cell."""
-    # A slice when nothing is rejected: taking rows from Arrow text read in chunks concatenates them.
-    rejected = raw.iloc[bad_rows].copy() if len(bad_rows) else raw.iloc[:0].copy()
-    joined = problems.assign(text=problems["column"] + ": " + problems["rule"]).groupby(
-        "row", sort=True)["text"].agg("; ".join)
-    rejected["problems"] = joined.reindex(bad_rows).to_numpy()
-    return rejected.reset_index(drop=True)
 
 
 def _written(problems: pd.DataFrame, frame: pd.DataFrame, parsed: ParsedLog) -> np.ndarray:

@@ -32,8 +32,10 @@ from backanalytics.assessments.headers import (
 from backanalytics.assessments.scoring import score_items
 from backanalytics.cells.parse import distinct, parse_dates, parse_numbers, present_text
 from backanalytics.instruments import INSTRUMENTS, MAX_ITEMS, instrument_name
-from backanalytics.io import LogReadError, read_table_with_warnings
+from backanalytics.io import LogReadError
+from backanalytics.problems import rejected_rows
 from backanalytics.schema import ValidationReport
+from backanalytics.sources import read_sources, source_name
 
 EARLIEST = pd.Timestamp("1990-01-01")
 _YES_NO = {"yes": 1.0, "y": 1.0, "true": 1.0, "1": 1.0, "1.0": 1.0, "x": 1.0,
@@ -80,7 +82,10 @@ def validate_assessments(source: str | Path | pd.DataFrame, mapping: Mapping[str
     ['PSFS score must be between 0 and 10', 'unknown instrument: use ODI, RMDQ or PSFS']
     """
     name = Path(source).name if isinstance(source, (str, Path)) else "assessments"
-    raw, read_warnings = _read(source, mapping)
+    raw, read_warnings = read_sources(source, mapping)
+    if raw.empty:
+        raise LogReadError(f"{source_name(source) if not isinstance(source, pd.DataFrame) else 'assessments'}: "
+                           "the file has a header but no rows")
     headers = match_headers(raw.columns, mapping)
     missing = [c for c in (C.CLIENT_ID, C.DATE) if c not in headers.targets]
     if not headers.log_mode and INSTRUMENT not in headers.targets:
@@ -105,7 +110,8 @@ def validate_assessments(source: str | Path | pd.DataFrame, mapping: Mapping[str
         [C.SOURCE_LINE, "column", "value", "rule"]].reset_index(drop=True)
     valid = table.iloc[good][SCORE_COLUMNS].reset_index(drop=True)
     warnings = _warnings(table, good, lines, headers.ignored, read_warnings)
-    return ValidationReport(valid=valid, rejected=_rejected(raw, problems_table, bad), failures=failures,
+    rejected = rejected_rows(raw.drop(columns=["_clash"], errors="ignore"), problems_table, bad)
+    return ValidationReport(valid=valid, rejected=rejected, failures=failures,
                             warnings=warnings, rows_read=len(raw), source=name)
 
 
@@ -123,20 +129,6 @@ def load_assessments(source: str | Path | pd.DataFrame, mapping: Mapping[str, st
     [{'instrument': 'RMDQ', 'score': 7.0, 'items_answered': 24}]
     """
     return validate_assessments(source, mapping=mapping, today=today).raise_for_rejected()
-
-
-def _read(source: str | Path | pd.DataFrame, mapping: Mapping[str, str] | None
-          ) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
-    if not isinstance(source, pd.DataFrame):
-        raw, warnings = read_table_with_warnings(source, mapping)
-    else:
-        raw, warnings = source.reset_index(drop=True).copy(), []
-        if C.SOURCE_LINE not in raw:
-            raw[C.SOURCE_LINE] = np.arange(1, len(raw) + 1)
-    if raw.empty:
-        raise LogReadError(f"{Path(source).name if not isinstance(source, pd.DataFrame) else 'assessments'}: "
-                           "the file has a header but no rows")
-    return raw.reset_index(drop=True), warnings
 
 
 def _empty_problems() -> pd.DataFrame:
@@ -311,14 +303,6 @@ def _schema_problems(table: pd.DataFrame, problems: list[pd.DataFrame],
             problems.append(pd.DataFrame({"row": rows[keep], "column": cases["column"].to_numpy()[keep],
                                           "value": cases["failure_case"].astype(object).to_numpy()[keep],
                                           "rule": cases["check"].to_numpy()[keep]}))
-
-
-def _rejected(raw: pd.DataFrame, problems: pd.DataFrame, bad: np.ndarray) -> pd.DataFrame:
-    rejected = raw.iloc[bad].drop(columns=["_clash"], errors="ignore").copy()
-    joined = problems.assign(text=problems["column"] + ": " + problems["rule"].astype(str)).groupby(
-        "row", sort=True)["text"].agg("; ".join)
-    rejected["problems"] = joined.reindex(bad).to_numpy()
-    return rejected.reset_index(drop=True)
 
 
 def _warnings(table: pd.DataFrame, good: np.ndarray, lines: np.ndarray, ignored: list[str],
