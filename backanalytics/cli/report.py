@@ -99,6 +99,7 @@ def report_cmd(
 
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
     from backanalytics.report.batch import build_reports
+    from backanalytics.report.chart_worker import chart_worker
     from backanalytics.report.lock import FolderBusyError
     from backanalytics.report.pdf import PdfUnavailableError
 
@@ -123,26 +124,30 @@ def report_cmd(
         raise fail("--jobs must be at least 1")
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} exists and is not a folder")
-    rx = read_prescription(prescription)
-    report = read_or_exit(files, client, date_order, mapping)
-    if report.valid.empty:
-        raise fail(f"{report.source}: no valid rows to report on")
-    if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
-        raise fail(f"no client {client!r} in {report.source}")
-    rx = programme_or(rx, files, report.valid)
-    typer.echo(report.summary(), err=True)
-    echo_how_read(report, err=True)
-    scores = read_assessments_or_exit(assessments, files, report)
-    try:
-        result = build_reports(report.valid, out, clients=None if all_clients else [client],
-                               formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
-                               phase_date=phase_date, secret=key, source=report.source, jobs=jobs, assessments=scores)
-    except (PdfUnavailableError, FolderBusyError) as exc:
-        raise fail(str(exc)) from None
-    except (ValueError, KeyError) as exc:
-        raise fail(str(exc).strip("'\"")) from None
-    except OSError as exc:
-        raise fail(f"cannot write to {out}: {exc.strerror or exc}") from None
+    # One client's report: a second process imports the chart code while the log is read, then
+    # draws half of the charts (a batch spreads whole clients over processes instead).
+    with chart_worker(client is not None and jobs in (None, 1)) as pool:
+        rx = read_prescription(prescription)
+        report = read_or_exit(files, client, date_order, mapping)
+        if report.valid.empty:
+            raise fail(f"{report.source}: no valid rows to report on")
+        if client is not None and not (report.valid[C.CLIENT_ID] == client).any():
+            raise fail(f"no client {client!r} in {report.source}")
+        rx = programme_or(rx, files, report.valid)
+        typer.echo(report.summary(), err=True)
+        echo_how_read(report, err=True)
+        scores = read_assessments_or_exit(assessments, files, report)
+        try:
+            result = build_reports(report.valid, out, clients=None if all_clients else [client],
+                                   formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
+                                   phase_date=phase_date, secret=key, source=report.source, jobs=jobs,
+                                   assessments=scores, chart_pool=pool)
+        except (PdfUnavailableError, FolderBusyError) as exc:
+            raise fail(str(exc)) from None
+        except (ValueError, KeyError) as exc:
+            raise fail(str(exc).strip("'\"")) from None
+        except OSError as exc:
+            raise fail(f"cannot write to {out}: {exc.strerror or exc}") from None
     for label, paths in [("caseload report", result.caseload), ("client reports", result.clients),
                          ("metric tables", result.exports)]:
         if len(paths) > 6:

@@ -131,7 +131,7 @@ def target_areas(log: pd.DataFrame, client: str, ax: Axes | None = None) -> Axes
     ax.bar_label(bars, padding=3, fontsize=8, color=GREY)
     n_days = done[C.DATE].dt.normalize().nunique()
     ax.set_xlim(0, days.max() * 1.15)
-    ax.set_xlabel(f"days stretched (of {n_days} session days)")
+    ax.set_xlabel(f"days stretched\n(of {n_days} session days)")
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
     ax.set_title(f"{client}: {len(days)} target area{'s' * (len(days) != 1)} stretched")
@@ -145,6 +145,8 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     fig = get_fig(fig, (13.0, 4.2))
     left, right = fig.subplots(1, 2, width_ratios=[1.6, 1.0])
     target_areas(log, client, ax=right)  # first: the left panel fits its bar labels in the final layout
+    # The left title names the client; the right one need not, and is short enough to fit its panel.
+    right.set_title(right.get_title("left").removeprefix(f"{client}: "), loc="left")
     stretch_mix(log, client, ax=left, guidance=guidance)
     return fig
 

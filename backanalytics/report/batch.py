@@ -18,7 +18,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +32,7 @@ from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
+from backanalytics.report.figures import client_figures
 from backanalytics.report.html import render_caseload_html, render_client_html
 from backanalytics.report.lock import folder_lock
 from backanalytics.report.pdf import write_pdf
@@ -73,8 +74,9 @@ def write_document(html: str, path: Path, fmt: str) -> Path:
 
 
 def _write_one_client(metrics: Metrics, client: str, out_dir: Path, formats: Sequence[str],
-                      options: dict[str, object]) -> list[Path]:
-    html = render_client_html(metrics, client, **options)
+                      options: dict[str, object], chart_pool: Executor | None = None) -> list[Path]:
+    figures = client_figures(metrics, client, options["prescription"], pool=chart_pool)
+    html = render_client_html(metrics, client, figures=figures, **options)
     return [write_document(html, inside(out_dir, client_file_name(client, fmt)), fmt) for fmt in formats]
 
 
@@ -102,7 +104,8 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
                          formats: Sequence[str] = FORMATS, *, notes: bool = True, source: str | None = None,
                          generated: datetime | None = None, prescription: float | pd.DataFrame | None = None,
                          progress: bool | None = None, jobs: int = 1,
-                         meanwhile: Callable[[], object] | None = None) -> list[Path]:
+                         meanwhile: Callable[[], object] | None = None,
+                         chart_pool: Executor | None = None) -> list[Path]:
     """One report per client, each as HTML and/or PDF, with a progress bar on stderr.
 
     Parameters
@@ -124,6 +127,9 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
     meanwhile
         Work for this process while the workers render (e.g. the caseload report), instead of
         waiting idle; run after the client reports when ``jobs`` is 1.
+    chart_pool
+        With ``jobs`` 1: a worker that draws part of each client's charts
+        (:func:`backanalytics.report.chart_worker.start_chart_worker`).
 
     Returns
     -------
@@ -141,7 +147,7 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
     with bar:
         if jobs <= 1 or len(chosen) < 2:
             for client in chosen:
-                paths += _write_one_client(metrics, client, out_dir, formats, options)
+                paths += _write_one_client(metrics, client, out_dir, formats, options, chart_pool)
                 bar.update()
             if meanwhile is not None:
                 meanwhile()
@@ -182,7 +188,8 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
                   as_of: object | None = None, phase_date: object | None = None,
                   secret: str | None = None, source: str | None = None,
                   generated: datetime | None = None, progress: bool | None = None,
-                  jobs: int | None = 1, assessments: pd.DataFrame | None = None) -> ReportResult:
+                  jobs: int | None = 1, assessments: pd.DataFrame | None = None,
+                  chart_pool: Executor | None = None) -> ReportResult:
     """Everything the ``report`` command writes, from a validated log.
 
     Parameters
@@ -216,6 +223,9 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
     assessments
         The scores table (:func:`backanalytics.load_assessments`): adds the function section,
         charts, caseload columns and the ``assessments`` / ``function`` export tables.
+    chart_pool
+        Passed to :func:`write_client_reports` (used when the client reports are written in
+        this process).
 
     Returns
     -------
@@ -264,7 +274,8 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         result.clients = write_client_reports(metrics, out_dir, clients, formats, notes=secret is None, source=source,
                                               generated=generated, prescription=prescription, progress=progress,
                                               jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs,
-                                              meanwhile=write_caseload if wanted else None)
+                                              meanwhile=write_caseload if wanted else None,
+                                              chart_pool=chart_pool)
         if exports:
             result.exports = write_exports(metrics, out_dir, tuple(exports))
     return result

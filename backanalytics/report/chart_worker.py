@@ -1,0 +1,68 @@
+"""A second process for one client's report: it starts first and imports the chart code while
+this process reads and checks the log, then draws the heaviest charts while this one draws the rest.
+
+A batch of reports (``--all``) already spreads clients over worker processes; one client's report
+would otherwise draw its charts one after another on one core.
+
+Examples
+--------
+>>> pool = start_chart_worker(cpus=1)  # one CPU: no second process
+>>> pool is None
+True
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+
+from backanalytics.interrupt import sigint_deferred, stop_pool_on_interrupt
+
+
+@contextmanager
+def chart_worker(wanted: bool = True) -> Iterator[ProcessPoolExecutor | None]:
+    """:func:`start_chart_worker` for the block (None when not ``wanted``); stopped after it."""
+    pool = start_chart_worker() if wanted else None
+    if pool is None:
+        yield None
+        return
+    try:
+        with stop_pool_on_interrupt(pool):
+            yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
+    """Start one worker process now (spawned, so no lock of another thread is inherited).
+
+    Parameters
+    ----------
+    cpus
+        CPUs to count on (default: ``os.cpu_count()``); with fewer than 2 there is no worker.
+
+    Returns
+    -------
+    concurrent.futures.ProcessPoolExecutor or None
+        Pass it to :func:`backanalytics.report.figures.client_figures` (``pool=``); shut it down
+        when the report is written (``pool.shutdown()``).
+    """
+    if (cpus if cpus is not None else os.cpu_count() or 1) < 2:
+        return None
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+    with sigint_deferred():  # the worker starts here; Ctrl-C is the parent's to handle
+        pool.submit(int)  # a pool starts its process on the first task
+    return pool
+
+
+def _warm_up() -> None:
+    """Import what drawing a chart needs, while the parent process reads the log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import backanalytics.plots
+    import backanalytics.report.figures
+    import backanalytics.report.words  # noqa: F401
