@@ -45,8 +45,8 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """Render a figure to a ``data:image/png;base64,...`` URI (no metadata).
 
     A figure from :func:`new_figure` (tight layout, at ``dpi``) is laid out once and drawn once;
-    its pixels are cropped to what is drawn plus ``savefig.pad_inches``, as
-    ``bbox_inches="tight"`` would crop them, but found in the pixels instead of by measuring every
+    its pixels are cropped to what is drawn and padded with ``savefig.pad_inches`` of white, as
+    ``bbox_inches="tight"`` would save them, but found in the pixels instead of by measuring every
     text again, and written as an RGB PNG. When something is drawn up to the figure's edge (a
     title or figure text longer than the figure: the layout does not shorten those), the figure
     takes ``savefig``'s tight save, which grows the PNG to hold it; so does any other figure.
@@ -58,11 +58,13 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
         fig.patch.set_facecolor("white")
         fig.canvas.draw()
         rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-        box = _drawn_box(rgb, round(mpl.rcParams["savefig.pad_inches"] * dpi))
+        box = _drawn_box(rgb)
         if box is not None:
             top, bottom, left, right = box
+            pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
+            drawn = np.pad(rgb[top:bottom, left:right], ((pad, pad), (pad, pad), (0, 0)), constant_values=255)
             buf = io.BytesIO()
-            Image.fromarray(rgb[top:bottom, left:right]).save(buf, format="PNG", compress_level=PNG_COMPRESSION)
+            Image.fromarray(drawn).save(buf, format="PNG", compress_level=PNG_COMPRESSION)
             return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white", metadata={"Software": None})
@@ -74,8 +76,8 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
 PNG_COMPRESSION = 1
 
 
-def _drawn_box(rgb: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
-    """Rows and columns (top, bottom, left, right; end exclusive) of the non-white pixels, padded.
+def _drawn_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Rows and columns (top, bottom, left, right; end exclusive) of the non-white pixels.
 
     None when something touches the image's edge (it may continue past it) or nothing is drawn.
 
@@ -83,10 +85,10 @@ def _drawn_box(rgb: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     --------
     >>> img = np.full((10, 20, 3), 255, np.uint8)
     >>> img[4:6, 5:9] = 0
-    >>> _drawn_box(img, 2)
-    (2, 8, 3, 11)
+    >>> _drawn_box(img)
+    (4, 6, 5, 9)
     >>> img[0, 0] = 0
-    >>> _drawn_box(img, 2) is None
+    >>> _drawn_box(img) is None
     True
     """
     ink = (rgb != 255).any(axis=2)
@@ -94,8 +96,7 @@ def _drawn_box(rgb: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     height, width = ink.shape
     if not len(rows) or rows[0] == 0 or cols[0] == 0 or rows[-1] == height - 1 or cols[-1] == width - 1:
         return None
-    return (int(max(0, rows[0] - pad)), int(min(height, rows[-1] + 1 + pad)),
-            int(max(0, cols[0] - pad)), int(min(width, cols[-1] + 1 + pad)))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def new_figure(size: tuple[float, float], layout: str = "tight") -> Figure:
