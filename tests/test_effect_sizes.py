@@ -586,3 +586,9 @@ def test_docstring_examples_run() -> None:
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0
         assert result.failed == 0
+
+
+@pytest.mark.parametrize("confidence", [1e-9, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1 - 1e-12, 1 - 1e-16])
+def test_interval_quantile_is_scipys_normal_quantile_without_scipy(confidence):
+    q = 1 - (1 - confidence) / 2
+    assert es_module._normal_quantile(q) == pytest.approx(stats.norm.ppf(q), rel=1e-12)

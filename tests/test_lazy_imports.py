@@ -1,5 +1,6 @@
 """What loads when: --help never imports pandas, validate never imports scipy.stats or matplotlib,
-and the lazy public API of ``backanalytics`` still answers every name in ``__all__``."""
+summary and report never import scipy, and the lazy public API of ``backanalytics`` still answers
+every name in ``__all__``."""
 
 from __future__ import annotations
 
@@ -42,11 +43,24 @@ def test_validate_loads_neither_scipy_stats_nor_matplotlib():
     assert not loaded["scipy.stats"] and not loaded["matplotlib"] and not loaded["weasyprint"]
 
 
-def test_metrics_need_no_scipy_stats():
+@pytest.mark.parametrize("command", [["summary", "data/sample_logs.csv"],
+                                     ["report", "data/sample_logs.csv", "--client", "anna", "--format", "html"]])
+def test_summary_and_report_load_no_scipy_at_all(command, tmp_path):
+    # The normal tail and quantile come from the standard library (math.erfc, statistics.NormalDist).
+    out = ["--out", str(tmp_path)] if command[0] == "report" else []
+    code = (f"import sys\nsys.argv = ['backanalytics', *{command + out!r}]\n"
+            "from backanalytics.cli import main\ntry:\n    main()\nexcept SystemExit as exc:\n"
+            "    assert exc.code == 0, exc.code")
+    loaded = loaded_after(code)
+    assert loaded["pandas"]  # the probe did run the command
+    assert not loaded["scipy"]
+
+
+def test_metrics_need_no_scipy():
     code = ("import backanalytics as ba\nimport pandas as pd\n"
             "log = ba.validate('data/sample_logs.csv').valid\nba.outcomes(log)\n"
             "ba.effect_sizes([1, 2, 3], [4, 5, 6], 'decrease')")
-    assert not loaded_after(code)["scipy.stats"]
+    assert not loaded_after(code)["scipy"]
 
 
 @pytest.mark.parametrize("name", __import__("backanalytics").__all__)

@@ -226,3 +226,21 @@ def test_adherence_bands_hand_worked():
     assert table["mean_pain_change"].tolist() == pytest.approx([-3.0, -1.0, 0.0])
     assert table["median_pain_change"].tolist() == pytest.approx([-3.0, -1.0, 0.0])
     assert table["share_mcid"].tolist() == pytest.approx([1.0, 0.0, 0.0])
+
+
+def test_mann_kendall_p_from_z_is_scipys_normal_tail_without_scipy():
+    # p = 2 * (1 - Phi(|z|)) by math.erfc: equal to scipy's ndtr within 1e-12 relative, NaN stays NaN,
+    # an infinite z is p = 0, and a z past exp's underflow (|z| > 37.7) is 0 as in scipy.
+    from scipy.special import ndtr
+
+    from backanalytics.metrics.trend import _two_sided_p
+
+    z = np.concatenate([np.random.default_rng(3).normal(0, 4, 20_000), np.linspace(-45, 45, 90_001),
+                        [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-300, 1e300]])
+    ours, reference = _two_sided_p(z), 2 * ndtr(-np.abs(z))
+    assert np.array_equal(np.isnan(ours), np.isnan(reference))
+    assert np.array_equal(ours == 0, reference == 0)
+    assert np.allclose(ours, reference, rtol=1e-12, atol=0, equal_nan=True)
+    grid = _two_sided_p(np.array([[0.0, np.nan], [1.959963984540054, -np.inf]]))  # shape kept
+    assert grid.shape == (2, 2) and grid[0, 0] == 1.0 and np.isnan(grid[0, 1]) and grid[1, 1] == 0.0
+    assert grid[1, 0] == pytest.approx(0.05, rel=1e-12)

@@ -246,15 +246,15 @@ def _iso_text(value: object) -> object:
 def _pad_time(times: pd.Series) -> pd.Series:
     """'8:05' -> '08:05:00'; invalid clock times -> NA."""
     t = times.astype("string")
-    done = _matches(t, _PLAIN_TIME)  # already HH:MM:SS and a valid clock time
-    if done.all():
+    todo = t.notna() & ~_matches(t, _PLAIN_TIME)  # not already HH:MM:SS and a valid clock time
+    if not todo.any():  # e.g. the time part of dates written without one
         return t
-    rest = t[~done]
+    rest = t[todo]
     rest = rest.where(~rest.str.count(":").eq(1).fillna(False), rest + ":00")
     rest = rest.str.zfill(8)
     # strptime reads "23:59:60" (a leap second) as the next day: seconds must be 00-59 here.
     ok = pd.to_datetime(rest, format="%H:%M:%S", errors="coerce").notna() & rest.str[6:8].lt("60").fillna(False)
-    t[~done] = rest.where(ok)
+    t[todo] = rest.where(ok)
     return t
 
 

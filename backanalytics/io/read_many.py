@@ -10,8 +10,6 @@ import pandas as pd
 from backanalytics.columns import CELL_ERRORS, EXTRA_FIELDS, RECORD_LIST, SHEET, SOURCE_FILE
 from backanalytics.io.common import LogReadError, ReadWarning, align_headers, alignment
 from backanalytics.io.read_csv import read_csv_with_warnings
-from backanalytics.io.read_excel import read_workbook
-from backanalytics.io.read_json import read_json_file
 from backanalytics.io.read_parquet import PARQUET_SUFFIXES, read_parquet_file, read_parquet_folder
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -50,12 +48,17 @@ def read_file(path: Path, mapping: Mapping[str, str] | None = None) -> tuple[pd.
                            f"use one of {', '.join(sorted(SUFFIXES))}")
     if path.stat().st_size == 0:
         raise LogReadError(f"{path.name}: the file is empty")
+    # Each format's reader loads when a file of it comes (a CSV log needs no workbook reader).
     if suffix in EXCEL_SUFFIXES:
+        from backanalytics.io.read_excel import read_workbook
+
         return read_workbook(path, dict(mapping or {}))
     if suffix in CSV_SUFFIXES:
         return read_csv_with_warnings(path.read_bytes(), name=path.name)
     if suffix in PARQUET_SUFFIXES:
         return read_parquet_file(path), []
+    from backanalytics.io.read_json import read_json_file
+
     return read_json_file(path)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -70,10 +71,13 @@ def _options(improvement: str, confidence: float | None, metrics: Sequence[str] 
         raise ValueError(f"unknown metric(s) {unknown}; choose from {', '.join(METRICS)}")
     if confidence is not None and not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, not {confidence}")
-    from scipy.special import ndtri  # what scipy.stats.norm.ppf calls, without scipy.stats' 1 s import
-
-    z = None if confidence is None else float(ndtri(1 - (1 - confidence) / 2))
+    z = None if confidence is None else _normal_quantile(1 - (1 - confidence) / 2)
     return names, z, scale_name
+
+
+def _normal_quantile(q: float) -> float:
+    """The standard normal quantile of ``q`` in (0.5, 1] (``inf`` at 1, as ``scipy.stats.norm.ppf``)."""
+    return math.inf if q >= 1 else NormalDist().inv_cdf(q)
 
 
 def _values(x: Any, name: str) -> np.ndarray:
