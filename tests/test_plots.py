@@ -529,6 +529,34 @@ def test_caseload_chart_default_size_prints_at_true_size_on_a4_landscape(sample_
     assert min(t.get_fontsize() for ax in fig.axes for t in ax.get_xticklabels()) >= 8
 
 
+@pytest.mark.parametrize("size", [(10.5, 5.0), (7.0, 9.0)], ids=["side-by-side", "stacked"])
+def test_caseload_chart_places_its_axes_so_no_text_runs_into_another_panel(sample_log, size):
+    # The axes are placed from the text's font sizes, not by a layout engine measuring it.
+    from matplotlib.figure import Figure
+
+    fig = plots.caseload_chart(sample_log, fig=Figure(figsize=size, dpi=150, layout="constrained"))
+    fig.draw_without_rendering()
+    inside = fig.bbox.expanded(1.01, 1.01)
+    boxes = [ax.get_tightbbox() for ax in fig.axes]
+    for i, ax in enumerate(fig.axes):
+        assert inside.containsx(boxes[i].x0) and inside.containsx(boxes[i].x1), ax.get_title("left")
+        assert inside.containsy(boxes[i].y0) and inside.containsy(boxes[i].y1), ax.get_title("left")
+        for other in fig.axes[i + 1:]:
+            assert not boxes[i].overlaps(other.get_window_extent()), (ax.get_title("left"), other.get_title("left"))
+    (heading,) = [t for t in fig.texts if t.get_text().startswith("Pain by client")]
+    assert not any(heading.get_window_extent().overlaps(b) for b in boxes)
+
+
+def test_caseload_labels_overlap_no_other_label_and_the_legend_sits_below_the_x_label(sample_log):
+    ax = plots.caseload_scatter(sample_log)
+    ax.figure.draw_without_rendering()
+    labels = [t.get_window_extent() for t in ax.texts if str(t.get_gid()).startswith("label:")]
+    assert len(labels) == 9
+    for i, box in enumerate(labels):
+        assert not any(box.overlaps(other) for other in labels[i + 1:])
+    assert ax.get_legend().get_window_extent().y1 <= ax.xaxis.label.get_window_extent().y0
+
+
 @pytest.mark.filterwarnings("error")
 def test_caseload_small_multiples_wrap_into_rows_and_leave_no_empty_axes(sample_log):
     from matplotlib.figure import Figure

@@ -7,6 +7,9 @@
   need (alerts first, then warnings, then whose pain improved least).
 - :func:`caseload_chart`: both in one figure.
 
+Their axes are placed by :mod:`backanalytics.plots.caseload_layout` from the font sizes of their
+text (the figure's layout engine is turned off): measuring every panel's text took most of the time.
+
 "Recent" flags are those dated in the last ``recent_days`` (default 14) days before ``as_of``;
 info-level flags are left out, a caseload view is for what needs action.
 """
@@ -21,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, ScaledTranslation
 
 from backanalytics import columns as C
 from backanalytics.metrics.caseload import CaseloadMetrics, caseload_metrics
@@ -29,6 +32,19 @@ from backanalytics.metrics.consistency import consistency
 from backanalytics.metrics.flags import SEVERITY_ORDER
 from backanalytics.metrics.outcomes import outcomes, rolling_mean
 from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.plots.caseload_layout import (
+    PANEL_WIDTH,
+    SCORE_LABEL_X,
+    SIDE_BY_SIDE_ASPECT,
+    X_LABELS,
+    Rect,
+    caseload_size,
+    place_panels,
+    place_scatter,
+    scatter_words,
+    size_in_points,
+    wrap_to,
+)
 from backanalytics.plots.progress import broken_at_gaps
 from backanalytics.plots.style import (
     COLORS,
@@ -86,7 +102,8 @@ def caseload_table(log: pd.DataFrame, as_of: object | None = None,
 @styled
 def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object | None = None,
                      prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
-                     table: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None) -> Axes:
+                     table: pd.DataFrame | None = None, thresholds: Mapping[str, float] | None = None,
+                     width: float | None = None) -> Axes:
     """Dot plot of adherence (%) against pain change since baseline, one dot per client.
 
     Parameters
@@ -102,6 +119,9 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
     thresholds : mapping, optional
         Overrides for :data:`backanalytics.thresholds.THRESHOLDS`: the MCID and adherence lines
         (and the table, when computed here) follow them.
+    width : float, optional
+        Inches the title and legend may take (a narrow one wraps the title and stacks the
+        legend); default: the width of the (sub)figure.
 
     Returns
     -------
@@ -142,15 +162,12 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
     ax.set_xlabel("adherence (% of prescribed session days)")
     ax.set_ylabel("change in pain since baseline (points)\nbelow 0 = less pain")
     ax.grid(axis="x")
-    improved = int((shown["pain_change"] <= -mcid).sum())
-    at_risk = int((table["severity"] != "none").sum())
     # In a narrow panel the title wraps and the legend stacks: a legend or title wider than its
     # (sub)figure makes constrained layout collapse the axes.
-    room = ax.figure.bbox.width / root_figure(ax).dpi
-    ax.set_title(wrap_to(f"Caseload: {improved} of {len(table)} clients improved by the MCID; "
-                         f"{at_risk} with a recent flag", room - 0.9))  # less the y labels
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=3 if room >= 7.5 else 2 if room >= 4 else 1,
-              borderaxespad=0)
+    title, ncols = scatter_words(table, mcid, width or ax.figure.bbox.width / root_figure(ax).dpi)
+    ax.set_title(title, y=1.0)  # y: matplotlib need not look for tick labels above the axes
+    # Below the x tick labels and axis label, whatever the axes' height.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=ncols, borderaxespad=X_LABELS / 9)
     _label_clients(ax, shown)
     return ax
 
@@ -158,11 +175,6 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
 #: Where a client's label may go, tried in order: (offset in points, horizontal alignment).
 LABEL_SPOTS = (((7, 0), "left"), ((-7, 0), "right"), ((7, 12), "left"), ((7, -12), "left"),
                ((-7, 12), "right"), ((-7, -12), "right"))
-
-
-def wrap_to(title: str, inches: float, points: float = 11.0) -> str:
-    """Wrap a bold title to lines that fit ``inches`` (about 0.66 em per character)."""
-    return "\n".join(textwrap.wrap(title, max(20, int(inches * 72 / (0.66 * points)))))
 
 
 def _inside(box: Bbox, area: Bbox) -> bool:
@@ -174,38 +186,39 @@ def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
 
     Greedy: the layout is settled first, then each label takes the first spot in
     :data:`LABEL_SPOTS` whose box overlaps no placed label and no dot (flagged clients first).
+    A label is measured once: its box at another spot is that box moved by the offset (and by its
+    width when right-aligned).
     """
     settle_layout(root_figure(ax))
     area = ax.get_window_extent()
+    pixels = root_figure(ax).dpi / 72
     dots = ax.transData.transform(np.c_[100 * shown["adherence"], shown["pain_change"]])
     taken = [Bbox.from_bounds(x - 6, y - 6, 12, 12) for x, y in dots]
     order = sorted(range(len(shown)), key=lambda i: shown["severity"].iloc[i] == "none")
+    (x0, y0), _ = LABEL_SPOTS[0]
     for i in order:
         client, row = shown.index[i], shown.iloc[i]
         flagged = row["severity"] != "none"
         text = "\n".join([str(client), *textwrap.wrap(row["flags"], 18)]) if flagged else str(client)
-        label = ax.annotate(text, (100 * row["adherence"], row["pain_change"]), xytext=(7, 0),
+        label = ax.annotate(text, (100 * row["adherence"], row["pain_change"]), xytext=(x0, y0),
                             textcoords="offset points", va="center", fontsize=8, gid=f"label:{client}",
                             fontweight="bold" if flagged else "normal", color="black" if flagged else GREY)
-        mine = Bbox.from_bounds(dots[i][0] - 6, dots[i][1] - 6, 12, 12)
-        free = []  # spots clear of other labels and dots, those inside the axes first
-        for offset, ha in LABEL_SPOTS:
-            label.set_position(offset)
-            label.set_horizontalalignment(ha)
-            box = label.get_window_extent().expanded(1.05, 1.1)
-            if not any(box.overlaps(other) for other in taken if other is not mine):
-                free.append((not _inside(box, area), offset, ha))
-        offset, ha = (min(free, key=lambda f: f[0])[1:] if free else (LABEL_SPOTS[0][0], "left"))
-        label.set_position(offset)
-        label.set_horizontalalignment(ha)
-        taken.append(label.get_window_extent().expanded(1.05, 1.1))
+        first = label.get_window_extent()
+        boxes = {spot: first.translated((spot[0][0] - x0) * pixels - (first.width if spot[1] == "right" else 0),
+                                        (spot[0][1] - y0) * pixels).expanded(1.05, 1.1) for spot in LABEL_SPOTS}
+        free = [(not _inside(box, area), spot) for spot, box in boxes.items()  # inside the axes first
+                if not any(box.overlaps(other) for other in taken)]
+        spot = min(free, key=lambda f: f[0])[1] if free else LABEL_SPOTS[0]
+        label.set_position(spot[0])
+        label.set_horizontalalignment(spot[1])
+        taken.append(boxes[spot])
 
 
 @styled
 def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
                     as_of: object | None = None, prescription: float | pd.DataFrame | None = None,
                     recent_days: int = 14, ncols: int = 3, table: pd.DataFrame | None = None,
-                    first_rank: int = 1) -> Figure | SubFigure:
+                    first_rank: int = 1, rect: Rect = (0.0, 0.0, 1.0, 1.0)) -> Figure | SubFigure:
     """Small multiples of each client's daily pain and 7-day mean, most in need first.
 
     Parameters
@@ -222,12 +235,15 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
         A precomputed :func:`caseload_table` (or a slice of it: one page of a long caseload).
     first_rank : int, default 1
         The need rank of the table's first client (a slice starting at the 13th client: 13).
+    rect : (left, bottom, width, height), default the whole figure
+        The part of ``fig`` to fill, in figure fractions.
 
     Returns
     -------
     Figure or SubFigure
         ``fig.axes`` holds exactly one Axes per client, in need order (see :func:`caseload_table`),
         each titled "<rank>. <client>" with its flags, sharing the date range and the 0-10 scale.
+        The panels are placed by :func:`place_panels` (the figure's layout engine is turned off).
     """
     as_of = resolve_as_of(log, as_of)
     if table is None:
@@ -236,18 +252,20 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
     fig = get_fig(fig, (2.6 * ncols + 0.4, 1.9 * nrows + 0.6))
+    width, height = size_in_points(fig, rect)
+    heading = wrap_to("Pain by client, most in need first (dots: daily pain, line: 7-day mean)", width / 72)
     # Not sharex/sharey: matplotlib lays out a shared axis by measuring every sibling's tick labels,
     # n^2 text boxes per layout pass. The panels get the same limits and ticks below instead.
-    axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-    for ax in axes[max(n, 1):]:  # the unused end of the last row
-        fig.delaxes(ax)
-    axes = axes[:max(n, 1)]
-    for i, ax in enumerate(axes):
-        # Date labels where no panel is below (a bottom row cut short leaves its upper neighbours
-        # labelled), score labels in the first column.
-        ax.tick_params(labelbottom=i + ncols >= n, labelleft=i % ncols == 0)
+    axes = place_panels(fig, rect, max(n, 1), ncols, heading.count("\n") + 1)
     daily = rolling_mean(log[log[C.DATE] <= as_of], C.PAIN)
     for i, (ax, (client, row)) in enumerate(zip(axes, table.iterrows(), strict=False)):
+        # Date labels where no panel is below (a bottom row cut short leaves its upper neighbours
+        # labelled), score labels in the first column.
+        ax.tick_params(labelbottom=i + ncols >= n, labelleft=i % ncols == 0, labelsize=8)
+        # Axis labels at known spots: to place them matplotlib measures the tick labels once more.
+        ax.xaxis.set_label_coords(0.5, 0.0)
+        ax.yaxis.set_label_coords(0.0, 0.5, ax.transAxes + ScaledTranslation(-SCORE_LABEL_X / 72, 0,
+                                                                                fig.dpi_scale_trans))
         d = daily[daily[C.CLIENT_ID] == client]
         if d.empty:
             ax.text(0.5, 0.5, "no pain scores", transform=ax.transAxes, ha="center", va="center",
@@ -259,12 +277,11 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
             ax.plot(x, y, color=COLORS[C.PAIN], linewidth=1.8, gid="rolling")
         change = "" if pd.isna(row["pain_change"]) else f"pain {row['pain_change']:+.1f}"
         marker = {"alert": " [ALERT]", "warning": " [warning]"}.get(row["severity"], "")
-        ax.set_title(f"{first_rank + i}. {client}{marker}", fontsize=9.5,
+        ax.set_title(f"{first_rank + i}. {client}{marker}", fontsize=9.5, y=1.0,  # y: no title search
                      color=COLORS["bad"] if row["severity"] == "alert" else "black")
         note = "; ".join(p for p in (change, row["flags"]) if p)
         ax.text(0.02, 0.04, "\n".join(textwrap.wrap(note, 34)[:2]), transform=ax.transAxes, fontsize=7.5,
                 color=GREY, va="bottom")
-        ax.tick_params(labelsize=8)
     drawn = [ax.dataLim for ax in axes if ax.lines]
     if drawn:  # one date range for all, with matplotlib's default 5 % margins
         lo, hi = min(b.x0 for b in drawn), max(b.x1 for b in drawn)
@@ -278,28 +295,9 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
         date_axis(axes[0])
     for ax in axes[:n:ncols]:
         ax.set_ylabel("pain (0-10)", fontsize=8.5)
-    fig.suptitle(wrap_to("Pain by client, most in need first (dots: daily pain, line: 7-day mean)",
-                         fig.bbox.width / root_figure(axes[0]).dpi),
-                 x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.suptitle(heading, x=rect[0] + rect[2] * 4 / width, y=rect[1] + rect[3] - rect[3] * 4 / height,
+                 ha="left", va="top", fontsize=11, fontweight="bold")
     return fig
-
-
-#: Width of one small multiple (inches) when :func:`caseload_chart` picks the number of columns.
-PANEL_WIDTH = 1.9
-#: A figure at least this many times as wide as tall puts the scatter beside the small multiples.
-SIDE_BY_SIDE_ASPECT = 1.3
-
-
-def caseload_size(n_clients: int, width: float = 10.5) -> tuple[float, float]:
-    """A figure size for :func:`caseload_chart` that prints at its true size on A4 landscape.
-
-    10.5 inches fits the 273 mm text width of an A4 landscape page, so 8-point labels stay 8
-    points; the height grows with the rows of small multiples (the scatter beside them).
-    """
-    trend_width = width * 1.35 / 2.35
-    ncols = max(1, min(4, int(trend_width // PANEL_WIDTH)))
-    rows = max(1, math.ceil(n_clients / ncols))
-    return width, max(4.6, 1.5 * rows + 0.5)
 
 
 @styled
@@ -329,19 +327,21 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
     matplotlib.figure.Figure
         A wide figure (width >= 1.3 x height) has the scatter on the left and the small multiples
         on the right; a narrower one stacks the scatter above them. ``fig.axes`` holds the scatter's
-        Axes and one Axes per client (titled "<rank>. <client>").
+        Axes and one Axes per client (titled "<rank>. <client>"). The axes are placed by
+        :func:`place_scatter` and :func:`place_panels` (the figure's layout engine is turned off).
     """
     if table is None:
         table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
     fig = get_fig(fig, caseload_size(len(table)))
     width, height = fig.get_size_inches()
     if width >= SIDE_BY_SIDE_ASPECT * height:
-        left, right = fig.subfigures(1, 2, width_ratios=[1.0, 1.35])
-        room = width * 1.35 / 2.35
+        share = 1.0 / 2.35
+        scatter, trends = (0.0, 0.0, share, 1.0), (share, 0.0, 1.0 - share, 1.0)
     else:
-        left, right = fig.subfigures(2, 1, height_ratios=[1.0, 1.3])
-        room = width
-    cols = ncols or max(1, min(4, int(room // PANEL_WIDTH)))
-    caseload_trends(log, right, as_of=as_of, table=table, ncols=cols)
-    caseload_scatter(log, ax=left.subplots(), table=table, thresholds=thresholds)  # last: labels see the layout
+        share = 1.0 / 2.3
+        scatter, trends = (0.0, 1.0 - share, 1.0, share), (0.0, 0.0, 1.0, 1.0 - share)
+    cols = ncols or max(1, min(4, int(width * trends[2] // PANEL_WIDTH)))
+    ax = place_scatter(fig, scatter, table, thresholds)  # first in fig.axes, drawn last: its labels
+    caseload_trends(log, fig, as_of=as_of, table=table, ncols=cols, rect=trends)  # see the final layout
+    caseload_scatter(log, ax=ax, table=table, thresholds=thresholds, width=width * scatter[2])
     return fig

@@ -257,11 +257,14 @@ def caseload_figures(metrics: Metrics, prescription: float | object = None) -> l
     log, as_of = metrics.log, metrics.as_of
     n = len(metrics.clients)
     table = plots.caseload_table(log, as_of, prescription, tables=metrics)  # the report's metrics, not new ones
+    # The caseload charts place their axes themselves (from their font sizes) and turn the layout
+    # engine off: nothing is measured before drawing.
     if n <= 9:
-        fig = new_figure(plots.caseload.caseload_size(n, WIDE), layout="constrained")  # subfigures
+        fig = new_figure(plots.caseload.caseload_size(n, WIDE))
         plots.caseload_chart(log, fig=fig, as_of=as_of, prescription=prescription, table=table)
         return [_embed("caseload", "Caseload overview", CASELOAD_CAPTION, fig)]
-    scatter = _axes_figure(lambda ax: plots.caseload_scatter(log, ax=ax, table=table), (WIDE, 5.5))
+    scatter = new_figure((WIDE, 5.5))
+    plots.caseload_scatter(log, ax=plots.caseload.place_scatter(scatter, (0, 0, 1, 1), table), table=table)
     out = [_embed("caseload", "Caseload overview",
                   "Each client's adherence against their change in pain (the dashed lines mark 80 % adherence "
                   "and a clinically important 2-point improvement).", scatter)]
