@@ -1,5 +1,5 @@
 """Report charts are laid out once and drawn once: the PNG has the size of what is drawn (no label
-cut off at the figure's edge), and a figure not made by ``new_figure`` keeps matplotlib's own save."""
+cut off at the figure's edge), cropped to what is drawn; a worker process draws the same charts."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_a_chart_whose_labels_overflow_the_figure_is_saved_whole():
     assert width > 3.0 * figures.DPI + 100  # the text runs about 3 inches past the axes
     plain = Figure(figsize=(3.0, 2.0), dpi=figures.DPI)
     plain.add_subplot().plot([0, 1], [0, 1])
-    # A figure not made by new_figure (no layout engine) takes matplotlib's own tight save.
+    # A figure without a layout engine is cropped to what is drawn too.
     assert png_size(figures.to_data_uri(plain))[0] <= 3.0 * figures.DPI
 
 

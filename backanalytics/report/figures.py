@@ -19,7 +19,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.layout_engine import TightLayoutEngine
+from matplotlib.layout_engine import PlaceHolderLayoutEngine, TightLayoutEngine
 from PIL import Image
 
 from backanalytics import columns as C
@@ -44,17 +44,20 @@ class EmbeddedFigure:
 def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """Render a figure to a ``data:image/png;base64,...`` URI (no metadata).
 
-    A figure from :func:`new_figure` (tight layout, at ``dpi``) is laid out once and drawn once;
+    A figure at ``dpi`` with tight layout (:func:`new_figure`) or none (charts that place their
+    axes themselves) is laid out once and drawn once;
     its pixels are cropped to what is drawn and padded with ``savefig.pad_inches`` of white, as
     ``bbox_inches="tight"`` would save them, but found in the pixels instead of by measuring every
     text again, and written as an RGB PNG. When something is drawn up to the figure's edge (a
     title or figure text longer than the figure: the layout does not shorten those), the figure
-    takes ``savefig``'s tight save, which grows the PNG to hold it; so does any other figure.
+    takes ``savefig``'s tight save, which grows the PNG to hold it; so does any other figure
+    (another resolution, constrained layout).
     """
     engine = fig.get_layout_engine()
-    if dpi == fig.dpi and isinstance(engine, TightLayoutEngine):
-        engine.execute(fig)
-        fig.set_layout_engine(None)
+    if dpi == fig.dpi and (engine is None or isinstance(engine, (TightLayoutEngine, PlaceHolderLayoutEngine))):
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine(None)
         fig.patch.set_facecolor("white")
         fig.canvas.draw()
         rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
@@ -107,8 +110,8 @@ def new_figure(size: tuple[float, float], layout: str = "tight") -> Figure:
     The layout is matplotlib's tight layout, in one pass (``rect=None``; the default rectangle
     makes it measure every label twice): the margins are computed from each axes' labels, title
     and legend measured once (constrained layout measures them twice per pass and solves a
-    constraint system: it took a third of a report chart's time). Figures made of subfigures
-    (the caseload overview) need ``layout="constrained"``.
+    constraint system: it took a third of a report chart's time). The caseload charts turn it
+    off and place their axes themselves (:mod:`backanalytics.plots.caseload_layout`).
     """
     engine = TightLayoutEngine(pad=TIGHT_PAD, rect=None) if layout == "tight" else layout
     fig = Figure(figsize=size, layout=engine, dpi=DPI)
