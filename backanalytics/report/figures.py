@@ -44,8 +44,8 @@ class EmbeddedFigure:
 def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """Render a figure to a ``data:image/png;base64,...`` URI (no metadata).
 
-    A figure at ``dpi`` with tight layout (:func:`new_figure`) or none (charts that place their
-    axes themselves) is laid out once and drawn once;
+    A figure on an Agg canvas at ``dpi`` with tight layout (:func:`new_figure`) or none (charts
+    that place their axes themselves) is laid out once and drawn once;
     its pixels are cropped to what is drawn and padded with ``savefig.pad_inches`` of white, as
     ``bbox_inches="tight"`` would save them, but found in the pixels instead of by measuring every
     text again, and written as an RGB PNG. When something is drawn up to the figure's edge (a
@@ -54,7 +54,8 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     (another resolution, constrained layout).
     """
     engine = fig.get_layout_engine()
-    if dpi == fig.dpi and (engine is None or isinstance(engine, (TightLayoutEngine, PlaceHolderLayoutEngine))):
+    if (dpi == fig.dpi and isinstance(fig.canvas, FigureCanvasAgg)
+            and (engine is None or isinstance(engine, (TightLayoutEngine, PlaceHolderLayoutEngine)))):
         if engine is not None:
             engine.execute(fig)
             fig.set_layout_engine(None)
