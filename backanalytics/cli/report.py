@@ -98,7 +98,6 @@ def report_cmd(
     import pandas as pd
 
     from backanalytics.report.anonymize import MissingSecretError, resolve_secret
-    from backanalytics.report.batch import build_reports
     from backanalytics.report.chart_worker import chart_worker
     from backanalytics.report.lock import FolderBusyError
     from backanalytics.report.pdf import PdfUnavailableError
@@ -127,6 +126,8 @@ def report_cmd(
     # One client's report: a second process imports the chart code while the log is read, then
     # draws half of the charts (a batch spreads whole clients over processes instead).
     with chart_worker(client is not None and jobs in (None, 1)) as pool:
+        from backanalytics.report.batch import build_reports  # matplotlib: after the worker started
+
         rx = read_prescription(prescription)
         report = read_or_exit(files, client, date_order, mapping)
         if report.valid.empty:

@@ -59,10 +59,19 @@ def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
 
 
 def _warm_up() -> None:
-    """Import what drawing a chart needs, while the parent process reads the log."""
+    """Import what drawing a chart needs and draw a small one (fonts loaded, text caches filled),
+    while the parent process reads the log."""
     import matplotlib
 
     matplotlib.use("Agg")
     import backanalytics.plots
-    import backanalytics.report.figures
-    import backanalytics.report.words  # noqa: F401
+    import backanalytics.report.words
+    from backanalytics.report.figures import new_figure, to_data_uri
+
+    fig = new_figure((3.0, 2.0))
+    with backanalytics.plots.plot_style():
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 10], "o-")
+        ax.set_title("Pain (0-10 NPRS)")
+        fig.suptitle("warm-up", fontweight="bold")
+    to_data_uri(fig)

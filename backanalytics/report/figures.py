@@ -176,7 +176,7 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
 
 #: The charts a worker process draws when :func:`client_figures` has one: about half of the
 #: drawing time of a report (this process also imports matplotlib meanwhile).
-AWAY = ("progress", "mix")
+AWAY = ("mix", "calendar")
 
 
 def render_charts(metrics: Metrics, client: str, keys: Sequence[str],
