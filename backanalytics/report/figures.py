@@ -61,12 +61,12 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
             fig.set_layout_engine(None)
         fig.patch.set_facecolor("white")
         fig.canvas.draw()
-        rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-        box = _drawn_box(rgb)
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+        box = _drawn_box(rgba)
         if box is not None:
             top, bottom, left, right = box
             pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
-            drawn = np.pad(rgb[top:bottom, left:right], ((pad, pad), (pad, pad), (0, 0)), constant_values=255)
+            drawn = np.pad(rgba[top:bottom, left:right, :3], ((pad, pad), (pad, pad), (0, 0)), constant_values=255)
             buf = io.BytesIO()
             Image.fromarray(drawn).save(buf, format="PNG", compress_level=PNG_COMPRESSION)
             return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -80,22 +80,23 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
 PNG_COMPRESSION = 1
 
 
-def _drawn_box(rgb: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Rows and columns (top, bottom, left, right; end exclusive) of the non-white pixels.
+def _drawn_box(rgba: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Rows and columns (top, bottom, left, right; end exclusive) of the pixels that are not white.
 
     None when something touches the image's edge (it may continue past it) or nothing is drawn.
 
     Examples
     --------
-    >>> img = np.full((10, 20, 3), 255, np.uint8)
-    >>> img[4:6, 5:9] = 0
+    >>> img = np.full((10, 20, 4), 255, np.uint8)
+    >>> img[4:6, 5:9, :3] = 0
     >>> _drawn_box(img)
     (4, 6, 5, 9)
-    >>> img[0, 0] = 0
+    >>> img[0, 0, 0] = 0
     >>> _drawn_box(img) is None
     True
     """
-    ink = (rgb != 255).any(axis=2)
+    # One 32-bit comparison per pixel (opaque white is four 255 bytes) instead of four.
+    ink = np.ascontiguousarray(rgba).view(np.uint32)[..., 0] != np.uint32(0xFFFFFFFF)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     height, width = ink.shape
     if not len(rows) or rows[0] == 0 or cols[0] == 0 or rows[-1] == height - 1 or cols[-1] == width - 1:
