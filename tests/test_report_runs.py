@@ -4,6 +4,7 @@ Ctrl-C at any moment (one line, exit 130, nothing half-written), and what the co
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -263,3 +264,29 @@ def test_import_refuses_an_output_another_run_is_writing(tmp_path):
     assert result.exit_code == 2 and "is being written by another run" in result.output, result.output
     assert not out.exists()
     assert CliRunner().invoke(app, ["import", "fhir", str(src), "-o", str(out)]).exit_code == 0 and out.exists()
+
+
+@pytest.mark.slow
+@needs_proc
+def test_ctrl_c_while_one_clients_chart_worker_starts_prints_one_line(small_csv, tmp_path):
+    # One client's report starts a chart worker before it reads the log: Ctrl-C then stops both.
+    proc = start(["report", str(small_csv), "--client", "anna", "--format", "html", "--out", "reports"], tmp_path)
+    wait_for(proc, has_workers(proc))
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == INTERRUPTED
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert not [p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".csv"]
+
+
+def test_one_clients_report_is_the_same_with_and_without_its_chart_worker(sample_path, tmp_path):
+    pages = {}
+    for label, jobs in (("worker", []), ("one process", ["--jobs", "1"])):
+        out = tmp_path / label
+        result = CliRunner().invoke(app, ["report", str(sample_path), "--client", "hugo", "--format", "html",
+                                          *jobs, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        pages[label] = re.sub(r"Generated[^<·]*", "", (out / "client_hugo.html").read_text(encoding="utf-8"))
+    assert pages["worker"] == pages["one process"]
+    assert pages["worker"].count("data:image/png;base64,") >= 6

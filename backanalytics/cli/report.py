@@ -75,7 +75,8 @@ def report_cmd(
         "--export", help="Metric tables: csv, xlsx, parquet, both (csv and xlsx), all, none, or a list like "
         "csv,parquet (default: both with --all, none with --client).")] = None,
     jobs: Annotated[int | None, typer.Option(
-        "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4).")
+        "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4; "
+        "one client's report draws half its charts in a second process). --jobs 1: everything in this process.")
     ] = None,
     assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
     date_order: DateOrder = None,
@@ -125,7 +126,7 @@ def report_cmd(
         raise fail(f"--out {out} exists and is not a folder")
     # One client's report: a second process imports the chart code while the log is read, then
     # draws half of the charts (a batch spreads whole clients over processes instead).
-    with chart_worker(client is not None and jobs in (None, 1)) as pool:
+    with chart_worker(client is not None and jobs is None) as pool:
         from backanalytics.report.batch import build_reports  # matplotlib: after the worker started
 
         rx = read_prescription(prescription)

@@ -32,7 +32,6 @@ from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
-from backanalytics.report.figures import client_figures
 from backanalytics.report.html import render_caseload_html, render_client_html
 from backanalytics.report.lock import folder_lock
 from backanalytics.report.pdf import write_pdf
@@ -75,8 +74,7 @@ def write_document(html: str, path: Path, fmt: str) -> Path:
 
 def _write_one_client(metrics: Metrics, client: str, out_dir: Path, formats: Sequence[str],
                       options: dict[str, object], chart_pool: Executor | None = None) -> list[Path]:
-    figures = client_figures(metrics, client, options["prescription"], pool=chart_pool)
-    html = render_client_html(metrics, client, figures=figures, **options)
+    html = render_client_html(metrics, client, pool=chart_pool, **options)
     return [write_document(html, inside(out_dir, client_file_name(client, fmt)), fmt) for fmt in formats]
 
 

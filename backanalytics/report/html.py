@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from datetime import datetime
 from typing import Any
 
@@ -52,7 +53,7 @@ def _stamp(generated: datetime | None) -> str:
 def render_client_html(metrics: Metrics, client: str, *, notes: bool = True, source: str | None = None,
                        generated: datetime | None = None,
                        figures: Sequence[EmbeddedFigure] | None = None,
-                       prescription: float | pd.DataFrame | None = None) -> str:
+                       prescription: float | pd.DataFrame | None = None, pool: Executor | None = None) -> str:
     """One client's report as a self-contained HTML page.
 
     Parameters
@@ -71,6 +72,9 @@ def render_client_html(metrics: Metrics, client: str, *, notes: bool = True, sou
         Precomputed charts (default: :func:`backanalytics.report.figures.client_figures`).
     prescription
         Passed to the charts that need it.
+    pool
+        A worker process that draws part of the charts (see
+        :func:`backanalytics.report.figures.client_figures`).
 
     Returns
     -------
@@ -78,7 +82,7 @@ def render_client_html(metrics: Metrics, client: str, *, notes: bool = True, sou
         The HTML document.
     """
     summary = client_summary(metrics, client, notes=notes)
-    figs = list(figures) if figures is not None else client_figures(metrics, client, prescription)
+    figs = list(figures) if figures is not None else client_figures(metrics, client, prescription, pool=pool)
     return environment().get_template("client.html").render(
         s=summary, figures=figs, version=_version(), generated=_stamp(generated), source=source,
         phase_date=day(metrics.phase_date) if metrics.phase_date is not None else None)
