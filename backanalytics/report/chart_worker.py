@@ -1,5 +1,6 @@
 """A second process for one client's report: it starts first and imports the chart code while
-this process reads and checks the log, then draws the heaviest charts while this one draws the rest.
+this process reads and checks the log, then draws some of the charts
+(:data:`backanalytics.report.figures.AWAY`) while this one draws the rest.
 
 A batch of reports (``--all``) already spreads clients over worker processes; one client's report
 would otherwise draw its charts one after another on one core.

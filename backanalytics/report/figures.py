@@ -158,7 +158,7 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
         Passed to the weekly chart when it has to compute its own table.
     pool
         A worker process (:func:`backanalytics.report.chart_worker.start_chart_worker`): the
-        heaviest charts (:data:`AWAY`) are drawn there while this process draws the others.
+        charts in :data:`AWAY` are drawn there while this process draws the others.
 
     Returns
     -------
@@ -176,7 +176,8 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
 
 
 #: The charts a worker process draws when :func:`client_figures` has one: about half of the
-#: drawing time of a report (this process also imports matplotlib meanwhile).
+#: drawing time, less what this process spends importing matplotlib meanwhile (the split with
+#: the shortest report of four tried).
 AWAY = ("mix", "calendar")
 
 
