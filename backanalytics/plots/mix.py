@@ -207,8 +207,8 @@ def relief_chart(log: pd.DataFrame, client: str, ax: Axes | None = None) -> Axes
     else:
         title = f"{client}: pain did not change in {n} session{s}"
     average = f"(after vs before: {sessions['change'].mean():+.1f} points on average)"
-    # On one line up to about 85 characters (what an 8-inch figure holds in the title's bold 11 pt).
-    ax.set_title(f"{title}{' ' if len(title) + len(average) < 85 else chr(10)}{average}")
+    # One line up to about 85 characters: what an 8-inch figure holds in the title's bold 11 pt.
+    ax.set_title(title + (" " if len(title) + len(average) < 85 else "\n") + average)
     ax.set_ylabel("Pain (0-10 NPRS)")
     ax.set_ylim(-0.4, 10.4)
     ax.set_yticks(range(0, 11, 2))
