@@ -502,6 +502,38 @@ def test_stretch_mix_bar_labels_end_inside_the_axes_clear_of_the_legend(sample_l
         assert extent.x1 <= box.x1 and not extent.overlaps(legend), label.get_text()
 
 
+@pytest.mark.parametrize("client", ["anna", "dev", "hugo", "ines"])
+@pytest.mark.parametrize("size", [(9.8, 3.4), (8.0, 3.0), (13.0, 4.2)])
+def test_stretch_mix_chart_places_its_panels_so_no_text_overlaps_or_leaves_the_figure(sample_log, client, size):
+    # The two panels are placed from their measured text, without a layout engine.
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    fig = plots.stretch_mix_chart(sample_log, client, fig=Figure(figsize=size, layout="tight"))
+    fig.draw_without_rendering()
+    left, right = fig.axes
+    figure_box = fig.bbox
+    def drawn_tick_labels(ax):  # matplotlib keeps labels of ticks beyond the limits, undrawn
+        lo, hi = sorted(ax.get_xlim())
+        return [t for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]
+
+    tick_labels = {id(t) for ax in fig.axes for t in ax.get_xticklabels()}
+    texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible() and id(t) not in tick_labels]
+    texts += [t for ax in fig.axes for t in drawn_tick_labels(ax)]
+    assert len(texts) > 30
+    for text in texts:
+        box = text.get_window_extent()
+        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1, text.get_text()
+        assert figure_box.y0 <= box.y0 and box.y1 <= figure_box.y1, text.get_text()
+    legend = left.get_legend().get_window_extent()
+    right_labels = [t.get_window_extent() for t in right.get_yticklabels() if t.get_text()]
+    assert legend.x1 < min(b.x0 for b in right_labels)  # the legend ends before the area names start
+    assert left.get_window_extent().x1 < legend.x0
+    for label in (t for t in left.texts if t.get_gid() == "bar_label"):  # and bar labels end inside
+        assert label.get_window_extent().x1 <= left.get_window_extent().x1 + 1
+    assert left.get_position().width == pytest.approx(1.6 * right.get_position().width)
+
+
 @pytest.mark.parametrize("chart", ["relief", "progress", "phases"])
 def test_date_axis_offset_is_the_year_never_a_stray_month(sample_log, chart):
     # matplotlib's default offset for day ticks is the last tick's month, "2026-Nov", under a chart
