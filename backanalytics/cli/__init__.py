@@ -50,7 +50,27 @@ ASSESSMENTS_HELP = ("Questionnaires (ODI, RMDQ, PSFS): a table with client_id, d
 
 
 def main() -> None:  # pragma: no cover - console entry point wrapper
-    """Entry point that never shows a traceback for expected failures; Ctrl-C is one line, exit 130."""
+    """Entry point that never shows a traceback for expected failures; Ctrl-C is one line, exit 130.
+
+    Run as the ``backanalytics`` command, the process then ends without tearing its interpreter
+    down (:mod:`backanalytics.quick_exit`), with the same exit code.
+    """
+    from backanalytics import quick_exit
+
+    leaving = quick_exit.for_command()
+    try:
+        _run()
+    except SystemExit as exc:
+        if leaving is not None:
+            leaving.code = exc.code
+        raise
+    except BaseException:  # BACKANALYTICS_DEBUG: Python prints the traceback and exits 1
+        if leaving is not None:
+            leaving.code = 1
+        raise
+
+
+def _run() -> None:
     from backanalytics import interrupt
 
     try:

@@ -82,6 +82,9 @@ _WORKER: dict[str, object] = {}
 
 
 def _init_worker(metrics: Metrics, out_dir: Path, formats: Sequence[str], options: dict[str, object]) -> None:
+    from backanalytics import quick_exit
+
+    quick_exit.in_worker()
     import matplotlib
 
     matplotlib.use("Agg")

@@ -62,6 +62,9 @@ def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
 def _warm_up() -> None:
     """Import what drawing a chart needs and draw a small one (fonts loaded, text caches filled),
     while the parent process reads the log."""
+    from backanalytics import quick_exit
+
+    quick_exit.in_worker()
     import matplotlib
 
     matplotlib.use("Agg")

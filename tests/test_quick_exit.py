@@ -1,0 +1,118 @@
+"""The command and its workers end without tearing the interpreter down, and lose nothing by it:
+same exit codes, same output, every file written; another program calling ``main`` ends as usual."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from backanalytics.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = Path(sys.executable).with_name("backanalytics")
+needs_command = pytest.mark.skipif(not COMMAND.exists() or not Path("/proc/self/cmdline").exists(),
+                                   reason="needs the installed backanalytics command and Linux /proc")
+
+# Loaded by every Python process started with this folder on PYTHONPATH (workers included): an object
+# whose __del__ runs only when the interpreter is torn down, and then appends a line to a file.
+WITNESS = '''
+import os
+class _Witness:
+    def __del__(self, _open=open, _path=os.environ.get("TEARDOWN_WITNESS")):
+        if _path:
+            with _open("/proc/self/cmdline", "rb") as cmd, _open(_path, "a") as f:
+                f.write(cmd.read().replace(b"\\0", b" ").decode() + "\\n")
+_witness = _Witness()
+'''
+CRASH = '''
+import backanalytics.validation
+def _crash(*args, **kwargs):
+    raise RuntimeError("boom")
+backanalytics.validation.validate = _crash
+'''
+
+
+@pytest.fixture
+def witness(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(WITNESS, encoding="utf-8")
+    log = tmp_path / "teardowns.txt"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "TEARDOWN_WITNESS": str(log),
+           "BACKANALYTICS_DEBUG": "", "MPLBACKEND": "Agg"}
+    return env, log
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(COMMAND), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def teardowns(log: Path) -> list[str]:
+    """The processes torn down, by command line; not multiprocessing's resource tracker (a small
+    process of its own that nothing waits for)."""
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return [line for line in lines if "resource_tracker" not in line]
+
+
+@needs_command
+def test_the_witness_sees_an_ordinary_teardown(witness, tmp_path):
+    # The probe works: a program importing the package (and calling nothing) is torn down as usual.
+    env, log = witness
+    done = subprocess.run([sys.executable, "-c", "import backanalytics.cli"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0 and len(teardowns(log)) == 1
+
+
+@needs_command
+@pytest.mark.parametrize("args, code", [(["validate", "{sample}"], 0), (["validate", "{bad}"], 1),
+                                        (["validate", "{missing}"], 2),
+                                        (["summary", "{sample}", "--client", "anna"], 0)])
+def test_the_command_skips_teardown_and_keeps_its_exit_code_and_output(witness, sample_path, tmp_path, args, code):
+    env, log = witness
+    bad = tmp_path / "bad.csv"
+    bad.write_text("client_id,date,stretch\nx,not a date,Cat-Cow\nx,2026-03-02,Cat-Cow\n", encoding="utf-8")
+    args = [a.format(sample=sample_path, bad=bad, missing=tmp_path / "none.csv") for a in args]
+    done = run(args, env, tmp_path)
+    assert done.returncode == code, done.stderr
+    assert teardowns(log) == []
+    expected = CliRunner().invoke(app, args)  # the same command in this process: the whole output
+    assert expected.exit_code == code
+    assert done.stdout == expected.stdout
+
+
+@needs_command
+def test_a_crash_still_exits_2_in_one_line_and_1_with_its_traceback_when_debugging(witness, tmp_path, sample_path):
+    env, _ = witness
+    (Path(env["PYTHONPATH"].split(os.pathsep)[0]) / "sitecustomize.py").write_text(WITNESS + CRASH, encoding="utf-8")
+    done = run(["validate", str(sample_path)], env, tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("error: unexpected RuntimeError: boom")
+    debugging = run(["validate", str(sample_path)], {**env, "BACKANALYTICS_DEBUG": "1"}, tmp_path)
+    assert debugging.returncode == 1 and "Traceback" in debugging.stderr and "RuntimeError: boom" in debugging.stderr
+
+
+@needs_command
+@pytest.mark.slow
+def test_report_workers_skip_teardown_and_every_file_is_written(witness, sample_path, tmp_path):
+    env, log = witness
+    done = run(["report", str(sample_path), "--all", "--jobs", "2", "--format", "html", "--export", "csv",
+                "--out", "out"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert teardowns(log) == []  # neither the command nor its two workers
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {f"client_{c}.html" for c in ("anna", "hugo", "ines")} <= names and "caseload.html" in names
+    assert len([n for n in names if n.startswith("client_")]) == 9
+    for page in (tmp_path / "out").glob("*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+@needs_command
+def test_one_clients_chart_worker_skips_teardown(witness, sample_path, tmp_path):
+    env, log = witness
+    done = run(["report", str(sample_path), "--client", "anna", "--format", "html", "--out", "out"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert teardowns(log) == [] and (tmp_path / "out" / "client_anna.html").exists()
