@@ -364,7 +364,7 @@ def test_areas_of_several_stretches_are_sorted_and_counted_once():
     assert (row["areas_covered"], row["areas"]) == (4, "hip flexors, hips, inner thighs, quadriceps")
 
 
-@pytest.mark.parametrize("module", ["consistency", "dose", "periods"])
+@pytest.mark.parametrize("module", ["consistency", "dose", "periods", "log_arrays", "streaks"])
 def test_module_examples_run(module):
     import doctest
     import importlib

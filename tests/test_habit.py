@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backanalytics.metrics import habit
+from backanalytics.metrics import habit, habit_kernels
 from backanalytics.metrics.habit import (
     LEGACY_MAX_VALUE,
     SKIP,
@@ -104,8 +104,9 @@ def test_bad_input_is_rejected():
         sessions_per_week_to_frequency(8)
 
 
-def test_module_examples_run():
-    result = doctest.testmod(habit, optionflags=doctest.NORMALIZE_WHITESPACE)
+@pytest.mark.parametrize("module", [habit, habit_kernels])
+def test_module_examples_run(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -1,9 +1,10 @@
 """Consistency: adherence to a prescription, streaks, habit strength, gaps and regularity.
 
 The guide's core advice is "consistency over intensity". Every function here works on all clients
-at once: ``client_id`` is factorised once into integer codes (:func:`~backanalytics.metrics.periods.log_arrays`)
+at once: ``client_id`` is factorised once into integer codes (:func:`~backanalytics.metrics.log_arrays.log_arrays`)
 and every metric is a ``bincount`` / sorted-array reduction over those codes, with no Python loop
-over clients.
+over clients. The periods come from :mod:`backanalytics.metrics.periods`, the streaks from
+:mod:`backanalytics.metrics.streaks`, the dose columns from :mod:`backanalytics.metrics.dose`.
 
 Definitions
 -----------
@@ -37,8 +38,7 @@ Only ``client_id`` and ``date`` are required: a missing optional column (``stret
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -49,70 +49,15 @@ from backanalytics import catalog
 from backanalytics import columns as C
 from backanalytics.metrics.dose import dose_arrays
 from backanalytics.metrics.habit import frequencies_of, strength_from_days
-from backanalytics.metrics.periods import (
-    NO_DAY,
-    LogArrays,
-    PairKeys,
-    all_session_keys,
-    first_of_groups,
-    group_bounds,
-    log_arrays,
-    periods_of,
-    prescription_for,
-    resolve_as_of,
-)
+from backanalytics.metrics.log_arrays import LogArrays, PairKeys, group_bounds, group_max
+from backanalytics.metrics.periods import ClientPeriods, client_periods
+from backanalytics.metrics.streaks import daily_streaks, week_grid, week_sessions, weekly_streaks
 from backanalytics.thresholds import THRESHOLDS
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-@dataclass(frozen=True)
-class _Setup:
-    """One analysis: the log as arrays, the prescription and periods, and per-client day numbers."""
-
-    arrays: LogArrays
-    rx: pd.DataFrame
-    per: pd.DataFrame
-    as_of: pd.Timestamp
-    today: int  # as_of as a day number
-    start: np.ndarray  # period start per client (day number)
-    spw: np.ndarray  # sessions per week per client
-    keys: PairKeys  # (client, day) keys
-    all_sessions: np.ndarray  # sorted keys of every session day, whatever the date
-
-    @property
-    def n(self) -> int:
-        """Number of clients."""
-        return self.arrays.n
-
-    @property
-    def days(self) -> np.ndarray:
-        """Days in the period per client."""
-        return self.per["days"].to_numpy()
-
-
-def _setup(log: pd.DataFrame, prescription: float | pd.DataFrame | None, as_of: object | None) -> _Setup:
-    """Read the log once (client_id factorised), resolve as_of, the prescription and the periods."""
-    as_of = resolve_as_of(log, as_of)
-    arrays = log_arrays(log).until(as_of)  # a session after as_of must not move the start
-    rx = prescription_for(arrays.clients, prescription)
-    keys = PairKeys.covering(arrays.day)
-    all_sessions = all_session_keys(arrays, keys)
-    first_session = first_of_groups(*keys.decode(all_sessions), arrays.n)
-    per = periods_of(arrays, rx, as_of, first_session)
-    start = per["start"].to_numpy(dtype="datetime64[ns]")
-    start_day = np.where(np.isnat(start), NO_DAY, start.astype("datetime64[D]").view(np.int64))
-    return _Setup(arrays, rx, per, as_of, int(np.datetime64(as_of, "D").astype(np.int64)), start_day,
-                  rx["sessions_per_week"].to_numpy(dtype=np.float64), keys, all_sessions)
-
-
-def _session_days(s: _Setup) -> np.ndarray:
-    """Sorted keys of the distinct session days inside each client's period."""
-    client, day = s.keys.decode(s.all_sessions)
-    return s.all_sessions[(day <= s.today) & (day >= s.start[client])]
-
-
-def _habit_strength(s: _Setup) -> np.ndarray:
+def _habit_strength(s: ClientPeriods) -> np.ndarray:
     """Loop habit strength on as_of per client (every session up to as_of counts, rest days skip)."""
     client, day = s.keys.decode(s.all_sessions)
     upto = day <= s.today
@@ -120,136 +65,6 @@ def _habit_strength(s: _Setup) -> np.ndarray:
     rest = a.rest & (a.day <= s.today)
     return strength_from_days(s.n, client[upto], day[upto], a.client[rest], a.day[rest], s.today,
                               *frequencies_of(s.spw))[1]
-
-
-def _runs(client: np.ndarray, day: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of consecutive integer ``day`` values per client (sorted input): (client, last day, length).
-
-    A run's length is the sum of ``counts`` over its days.
-    """
-    if len(day) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    new = np.ones(len(day), dtype=bool)
-    new[1:] = (client[1:] != client[:-1]) | (day[1:] - day[:-1] != 1)
-    run_id = np.cumsum(new) - 1
-    length = np.bincount(run_id, weights=counts).astype(np.int64)
-    last = np.append(new[1:], True)
-    return client[new], day[last], length
-
-
-def _group_max(codes: np.ndarray, values: np.ndarray, n: int, empty: float) -> np.ndarray:
-    """Maximum of ``values`` per code 0..n-1 for codes sorted ascending (``empty`` for no values)."""
-    out = np.full(n, empty, dtype=np.float64)
-    counts, first = group_bounds(codes, n)
-    has = counts > 0
-    if has.any():
-        out[has] = np.maximum.reduceat(values, first[has])
-    return out
-
-
-def _last_of_runs(run_client: np.ndarray, end: np.ndarray, length: np.ndarray, n: int
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per client: (has a run, last run's end, last run's length); runs sorted by client."""
-    counts, first = group_bounds(run_client, n)
-    has = counts > 0
-    last = np.where(has, first + counts - 1, 0)
-    if len(end) == 0:
-        return has, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-    return has, end[last], length[last]
-
-
-def _streaks_from_runs(run_client: np.ndarray, end: np.ndarray, length: np.ndarray, n: int,
-                       current_if: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(longest, current) per client; the last run is current where ``current_if(end)`` holds."""
-    longest = _group_max(run_client, length, n, 0).astype(np.int64)
-    has, last_end, last_length = _last_of_runs(run_client, end, length, n)
-    current = np.where(has & current_if(last_end), last_length, 0)
-    return longest, current.astype(np.int64)
-
-
-def _insert_sorted(keys: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge sorted distinct ``extra`` keys into sorted distinct ``keys``; True marks the original ones."""
-    pos = np.searchsorted(keys, extra)
-    found = (pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == extra) if len(keys) else np.zeros(
-        len(extra), dtype=bool)
-    extra, pos = extra[~found], pos[~found]
-    merged = np.insert(keys, pos, extra)
-    original = np.insert(np.ones(len(keys), dtype=bool), pos, False)
-    return merged, original
-
-
-def _daily_streaks(s: _Setup, sessions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of session days; a planned rest day (in the period, no stretch) bridges a run, adding 0."""
-    a, keys = s.arrays, s.keys
-    sel = a.rest & (a.stretch < 0) & (a.day <= s.today)
-    client, day = a.client[sel], a.day[sel]
-    inside = day >= s.start[client]
-    rest = keys.unique(keys.encode(client[inside], day[inside]), s.n)
-    covered, is_session = _insert_sorted(sessions, rest)
-    client, day = keys.decode(covered)
-    runs = _runs(client, day, is_session.astype(np.float64))
-    return _streaks_from_runs(*runs, s.n, lambda end: end >= s.today - 1)
-
-
-@dataclass(frozen=True)
-class _Weeks:
-    """The ISO weeks of every selected client's period, client after client (one entry per week)."""
-
-    client: np.ndarray
-    monday: np.ndarray
-    days: np.ndarray  # days of the week inside the period
-    complete: np.ndarray  # the week has ended by as_of
-    target_days: np.ndarray  # days from the start (or Monday) to Sunday
-    first_monday: np.ndarray  # per client
-    offset: np.ndarray  # per client: position of its first week (-1 when it has none)
-    n_weeks: np.ndarray  # per client
-
-    def position(self, client: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The week entry of each (client, day) and whether it falls in one of the client's weeks."""
-        week = (day - self.first_monday[client]) // 7
-        valid = (self.offset[client] >= 0) & (week >= 0) & (week < self.n_weeks[client])
-        return np.where(valid, self.offset[client] + week, 0), valid
-
-
-def _week_grid(s: _Setup, select: np.ndarray | None = None) -> _Weeks:
-    """Expand each client's period into its ISO weeks (a vectorised repeat, no loop)."""
-    chosen = s.days > 0 if select is None else (s.days > 0) & select
-    idx = np.flatnonzero(chosen)
-    start = s.start[idx]
-    monday0 = start - (start + 3) % 7  # 1970-01-01 was a Thursday
-    n_weeks = (s.today - monday0) // 7 + 1
-    first = np.cumsum(n_weeks) - n_weeks
-    client = np.repeat(idx, n_weeks)
-    monday = np.repeat(monday0, n_weeks) + 7 * (np.arange(n_weeks.sum()) - np.repeat(first, n_weeks))
-    lo = np.maximum(monday, np.repeat(start, n_weeks))
-    hi = np.minimum(monday + 6, s.today)
-    offset = np.full(s.n, -1, dtype=np.int64)
-    first_monday, count = np.zeros(s.n, dtype=np.int64), np.zeros(s.n, dtype=np.int64)
-    offset[idx], first_monday[idx], count[idx] = first, monday0, n_weeks
-    # A first week that starts mid-week is judged on its remaining days; the week in progress
-    # on as_of keeps its full target (it is not over yet, see ``complete``).
-    return _Weeks(client, monday, (hi - lo + 1).astype(np.int64), monday + 6 <= s.today,
-                  (monday + 6 - lo + 1).astype(np.int64), first_monday, offset, count)
-
-
-def _week_sessions(s: _Setup, weeks: _Weeks, sessions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per week entry: (session days, target, met)."""
-    client, day = s.keys.decode(sessions)
-    pos, valid = weeks.position(client, day)
-    count = np.bincount(pos[valid], minlength=len(weeks.client)).astype(np.int64)
-    target = s.spw[weeks.client] * weeks.target_days / 7
-    return count, target, count >= np.ceil(target - 1e-9)
-
-
-def _weekly_streaks(s: _Setup, weeks: _Weeks, met: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of consecutive met weeks; only the unfinished week of as_of, while not met, is ignored."""
-    kept = weeks.complete | met
-    number = weeks.monday // 7
-    runs = _runs(weeks.client[met], number[met], np.ones(int(met.sum())))
-    has_week, last_week, _ = _last_of_runs(weeks.client[kept], number[kept], number[kept], s.n)
-    longest, current = _streaks_from_runs(*runs, s.n, lambda end: end == last_week)
-    return longest, np.where(has_week, current, 0)
 
 
 def _area_text(mask: np.ndarray) -> np.ndarray:
@@ -281,10 +96,10 @@ def weekly_consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | N
     >>> weekly_consistency(log, 3, as_of="2026-01-18")[["week", "sessions", "met"]].values.tolist()
     [[Timestamp('2026-01-05 00:00:00'), 2, False], [Timestamp('2026-01-12 00:00:00'), 1, False]]
     """
-    s = _setup(log, prescription, as_of)
+    s = client_periods(log, prescription, as_of)
     a = s.arrays
-    weeks = _week_grid(s)
-    sessions, target, met = _week_sessions(s, weeks, _session_days(s))
+    weeks = week_grid(s)
+    sessions, target, met = week_sessions(s, weeks, s.session_days())
     done = (a.stretch >= 0) & (a.day <= s.today)
     day = a.day[done]
     pos, valid = weeks.position(a.client[done], day - (day + 3) % 7)
@@ -309,7 +124,7 @@ def weekly_consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | N
     })
 
 
-def _adherence_columns(s: _Setup, client: np.ndarray, day: np.ndarray) -> dict[str, object]:
+def _adherence_columns(s: ClientPeriods, client: np.ndarray, day: np.ndarray) -> dict[str, object]:
     """active_days, adherence, adherent, adherence_28d."""
     active = np.bincount(client, minlength=s.n)
     spw = s.rx["sessions_per_week"]
@@ -325,7 +140,7 @@ def _adherence_columns(s: _Setup, client: np.ndarray, day: np.ndarray) -> dict[s
             "adherence_28d": np.where(recent_days > 0, recent_adherence, np.nan)}
 
 
-def _gap_columns(s: _Setup, client: np.ndarray, day: np.ndarray, active: np.ndarray) -> dict[str, object]:
+def _gap_columns(s: ClientPeriods, client: np.ndarray, day: np.ndarray, active: np.ndarray) -> dict[str, object]:
     """days_since_last, longest_gap_days, sessions_per_week."""
     counts, first = group_bounds(client, s.n)
     has = counts > 0
@@ -334,14 +149,14 @@ def _gap_columns(s: _Setup, client: np.ndarray, day: np.ndarray, active: np.ndar
     previous = np.empty(len(day), dtype=np.int64)
     previous[1:] = day[:-1]
     previous[first[has]] = s.start[has] - 1  # the period's start counts as the end of a gap
-    inner = _group_max(client, (day - previous - 1).astype(np.float64), s.n, np.nan)
+    inner = group_max(client, (day - previous - 1).astype(np.float64), s.n, np.nan)
     days = s.per["days"]
     return {"days_since_last": since if np.isnan(since).any() else since.astype(np.int64),
             "longest_gap_days": np.fmax(inner, since),
             "sessions_per_week": (pd.Series(active, index=s.per.index) / days * 7).where(days > 0)}
 
 
-def _weekday_columns(s: _Setup, client: np.ndarray, day: np.ndarray, active: np.ndarray) -> dict[str, object]:
+def _weekday_columns(s: ClientPeriods, client: np.ndarray, day: np.ndarray, active: np.ndarray) -> dict[str, object]:
     """weekend_share, weekday_regularity (1 - normalised entropy of session weekdays), top_weekday."""
     counts = np.bincount(client * 7 + (day + 3) % 7, minlength=7 * s.n).reshape(s.n, 7)
     weekday = pd.DataFrame(counts, index=s.per.index, columns=range(7))
@@ -437,9 +252,9 @@ def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = N
     >>> int(row["longest_gap_days"]), row["areas"]
     (1, 'abdominals, lower back, spine')
     """
-    s = _setup(log, prescription, as_of)
+    s = client_periods(log, prescription, as_of)
     a = s.arrays
-    sessions = _session_days(s)
+    sessions = s.session_days()
     client, day = s.keys.decode(sessions)
     out = s.per.copy()
     out["sessions_per_week_target"] = s.rx["sessions_per_week"]
@@ -447,11 +262,11 @@ def consistency(log: pd.DataFrame, prescription: float | pd.DataFrame | None = N
     for name, values in adherence.items():
         out[name] = values
     daily = s.spw >= 7
-    longest, current = _daily_streaks(s, sessions)
+    longest, current = daily_streaks(s, sessions)
     if not daily.all():
-        weeks = _week_grid(s, ~daily)
-        _, _, met = _week_sessions(s, weeks, sessions)
-        w_longest, w_current = _weekly_streaks(s, weeks, met)
+        weeks = week_grid(s, ~daily)
+        _, _, met = week_sessions(s, weeks, sessions)
+        w_longest, w_current = weekly_streaks(s, weeks, met)
         longest, current = np.where(daily, longest, w_longest), np.where(daily, current, w_current)
     out["longest_streak"], out["current_streak"] = longest, current
     out["streak_unit"] = np.where(daily, "days", "weeks")

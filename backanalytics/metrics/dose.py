@@ -19,7 +19,8 @@ import pandas as pd
 
 from backanalytics import catalog
 from backanalytics import columns as C
-from backanalytics.metrics.periods import LogArrays, PairKeys, entry_arrays, log_arrays, resolve_as_of
+from backanalytics.metrics.log_arrays import LogArrays, PairKeys, entry_arrays, log_arrays
+from backanalytics.metrics.periods import resolve_as_of
 
 Guidance = Mapping[str, Mapping[str, float | None]]
 

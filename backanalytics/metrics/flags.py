@@ -126,7 +126,7 @@ def pain_while_stretching(every: ClientDays, as_of: pd.Timestamp, t: Mapping[str
 
 
 def _day_number(date: pd.Timestamp) -> int:
-    """A date as days since 1970-01-01 (as :func:`~backanalytics.metrics.periods.day_numbers`)."""
+    """A date as days since 1970-01-01 (as :func:`~backanalytics.metrics.log_arrays.day_numbers`)."""
     return int(np.datetime64(date, "D").astype(np.int64))
 
 

@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from backanalytics import columns as C
-from backanalytics.metrics.periods import PairKeys, client_codes, day_numbers, resolve_as_of
+from backanalytics.metrics.log_arrays import PairKeys, client_codes, day_numbers
+from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.metrics.trend import trend_table_packed
 from backanalytics.thresholds import THRESHOLDS, Z95, reaches, sem_from_mdc
 
@@ -100,7 +101,7 @@ class ClientDays:
 
     def day_keys(self, mask: np.ndarray) -> tuple[np.ndarray, PairKeys]:
         """One int64 key per (client, day) of the rows in ``mask`` (which must have both), sorting as
-        (client, day), and the :class:`~backanalytics.metrics.periods.PairKeys` that decode them."""
+        (client, day), and the :class:`~backanalytics.metrics.log_arrays.PairKeys` that decode them."""
         keys = PairKeys.covering(self.days[mask])
         return keys.encode(self.codes[mask], self.days[mask]), keys
 

@@ -62,7 +62,7 @@ from backanalytics.columns import (
 from backanalytics.importers import ORIGIN, SKIPPED_COLUMNS, ImportResult, origin_frame
 from backanalytics.importers.loop.files import _DirFiles, _is_sqlite, _ZipFiles
 from backanalytics.importers.loop.readers import _Habit, _read_csv_export, _read_db, _skip
-from backanalytics.metrics.habit import LoopEntry
+from backanalytics.metrics.habit_kernels import LoopEntry
 
 #: Largest total uncompressed size read from a zip (zip-bomb guard).
 MAX_ZIP_BYTES = 200 * 1024 * 1024

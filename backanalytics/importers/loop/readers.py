@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from backanalytics.metrics.habit import LoopEntry
+from backanalytics.metrics.habit_kernels import LoopEntry
 
 _TOKENS = {e.name: int(e) for e in LoopEntry}
 _FOLDER = re.compile(r"^(\d+)(?:\s.*)?$")
