@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.queues import Queue
 from pathlib import Path
 
 import pandas as pd
@@ -81,14 +82,22 @@ def _write_one_client(metrics: Metrics, client: str, out_dir: Path, formats: Seq
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(metrics: Metrics, out_dir: Path, formats: Sequence[str], options: dict[str, object]) -> None:
+def _init_worker(setup: Queue) -> None:
+    """A report worker: what it renders with (metrics, folder, formats, options) comes from ``setup``.
+
+    Not as the initializer's arguments: those are written into each new process's pipe before it
+    runs, and a pipe holds 64 KiB, so the parent waited for every worker in turn to import pandas
+    and read its copy of the metrics before it could start the next one or its own share of the
+    work (about 2 s with two workers: one core idle). Through a queue, a thread of the parent
+    sends them while the workers start side by side.
+    """
     from backanalytics import quick_exit
 
     quick_exit.in_worker()
     import matplotlib
 
     matplotlib.use("Agg")
-    _WORKER.update(metrics=metrics, out_dir=out_dir, formats=formats, options=options)
+    _WORKER.update(setup.get())
 
 
 def _worker_client(client: str) -> list[Path]:
@@ -155,16 +164,24 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
         else:
             # spawn, not fork: a forked child could inherit a lock held by another thread.
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(jobs, len(chosen)), mp_context=ctx, initializer=_init_worker,
-                                     initargs=(metrics, out_dir, tuple(formats), options)) as pool, \
-                    stop_pool_on_interrupt(pool):
-                with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
-                    written_by_client = pool.map(_worker_client, chosen)  # submits every client now
-                if meanwhile is not None:
-                    meanwhile()
-                for written in written_by_client:
-                    paths += written
-                    bar.update()
+            workers = min(jobs, len(chosen))
+            setup = ctx.Queue()
+            try:
+                with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                         initargs=(setup,)) as pool, stop_pool_on_interrupt(pool):
+                    with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
+                        written_by_client = pool.map(_worker_client, chosen)  # submits every client now
+                        for _ in range(workers):  # one for each (a worker takes one); sent by a thread
+                            setup.put({"metrics": metrics, "out_dir": out_dir, "formats": tuple(formats),
+                                       "options": options})
+                    if meanwhile is not None:
+                        meanwhile()
+                    for written in written_by_client:
+                        paths += written
+                        bar.update()
+            finally:  # every worker took its copy, unless the pool broke: then nobody will
+                setup.close()
+                setup.cancel_join_thread()
     return paths
 
 
@@ -277,6 +294,6 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
                                               jobs=default_jobs(len(metrics.clients)) if jobs is None else jobs,
                                               meanwhile=write_caseload if wanted else None,
                                               chart_pool=chart_pool)
-        if exports:
+        if exports:  # last: a run that has written them went to the end
             result.exports = write_exports(metrics, out_dir, tuple(exports))
     return result
