@@ -247,6 +247,44 @@ def test_progress_legend_sits_outside_the_data_area(sample_log):
     assert legend.x0 >= ax.get_window_extent().x1
 
 
+@pytest.mark.parametrize("client", ["anna", "dev", "emma", "grace"])
+@pytest.mark.parametrize("size", [None, (7.0, 5.0), (12.0, 7.0)], ids=["report", "narrow", "wide"])
+def test_progress_chart_places_its_panels_so_no_text_overlaps_or_leaves_the_figure(sample_log, client, size):
+    # The panels are placed from their measured text, without a layout engine.
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    fig = plots.progress_chart(sample_log, client, fig=None if size is None else Figure(figsize=size))
+    fig.draw_without_rendering()
+    pain, flex = fig.axes[:2]
+
+    def drawn(ax):  # matplotlib keeps labels of ticks beyond the limits, undrawn
+        lo, hi = sorted(ax.get_xlim())
+        return [t for t in ax.get_xticklabels() if t.get_text() and lo <= t.get_position()[0] <= hi]
+
+    tick_labels = {id(t) for ax in fig.axes for t in ax.get_xticklabels()}
+    texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible() and id(t) not in tick_labels]
+    texts += [t for ax in fig.axes for t in drawn(ax)]
+    box = fig.bbox
+    for text in texts:
+        extent = text.get_window_extent()
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, text.get_text()
+        assert box.y0 <= extent.y0 and extent.y1 <= box.y1, text.get_text()
+    title = next(t for t in fig.texts if t.get_text() == fig.get_suptitle()).get_window_extent()
+    first_above = [pain.get_window_extent(), *(t.get_window_extent() for t in pain.texts if t.get_visible())]
+    assert all(title.y0 >= b.y1 - 0.5 for b in first_above)  # the heading above the first panel and its labels
+    below_pain = [t.get_window_extent() for t in drawn(pain)] + [pain.get_legend().get_window_extent()]
+    top_of_flex = [flex.get_window_extent(), *(t.get_window_extent() for t in flex.texts if t.get_visible())]
+    assert max(b.y1 for b in top_of_flex) <= min(b.y0 for b in below_pain)  # the panels keep apart
+    for ax in (pain, flex):
+        assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+        for text in ax.texts:  # the phase labels stay inside the panel, off the y tick labels
+            if text.get_visible():
+                assert text.get_window_extent().x0 >= ax.get_window_extent().x0, text.get_text()
+    assert pain.get_position().x0 == flex.get_position().x0
+    assert pain.get_position().width == flex.get_position().width
+
+
 # --- 2. calendar ---------------------------------------------------------------------------------
 
 def test_calendar_has_one_cell_per_day_coloured_by_minutes(sample_log):

@@ -10,21 +10,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure, SubFigure
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.text import Text
 
 from backanalytics import catalog
 from backanalytics import columns as C
 from backanalytics.metrics.dose import dose_by_stretch, within_guidance
 from backanalytics.plots.caseload_layout import own_layout
+from backanalytics.plots.placement import place_side_by_side
 from backanalytics.plots.style import (
     COLORS,
     GREY,
@@ -177,49 +175,6 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     place_side_by_side(fig, left, right, ratio=1.6)
     fit_labels_right(left, [t for t in left.texts if t.get_gid() == "bar_label"])
     return fig
-
-
-#: Points: around the figure, between the left panel's legend and the right panel's tick labels,
-#: and from an axis to its tick labels (3.5 pt ticks + 3.5 pt pad).
-EDGE, GAP, TICKS = 4.0, 12.0, 7.0
-
-
-def place_side_by_side(fig: Figure | SubFigure, left: Axes, right: Axes, ratio: float = 1.6) -> None:
-    """Place two drawn axes side by side, ``left`` ``ratio`` times as wide as ``right``.
-
-    The margins are the measured extents of what each axes shows: the y tick labels left of
-    each, the left one's legend (anchored just right of it) between them, the titles above, the x
-    tick labels and x labels below, and half an x tick label right of the figure's last axes
-    (its last tick may sit on the edge); a right title wider than its panel takes room from both.
-    """
-    px = fig.dpi / 72
-    width, height = fig.bbox.width / px, fig.bbox.height / px  # points
-
-    def widest(texts: list[Any]) -> float:
-        return max((t.get_window_extent().width / px for t in texts if t.get_text()), default=0.0)
-
-    def tallest(texts: list[Any]) -> float:
-        return max((t.get_window_extent().height / px for t in texts if t.get_text()), default=0.0)
-
-    def titles(ax: Axes) -> list[Any]:  # the title Text artists (left, centre, right) that are set
-        shown = {ax.get_title(loc) for loc in ("left", "center", "right")} - {""}
-        return [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() in shown]
-
-    legend = left.get_legend()
-    legend_w = legend.get_window_extent().width / px if legend is not None else 0.0
-    x0 = EDGE + widest(left.get_yticklabels()) + TICKS
-    between = legend_w + GAP + widest(right.get_yticklabels()) + TICKS
-    right_pad = EDGE + widest(right.get_xticklabels()) / 2
-    room = width - x0 - between  # for both axes, the right margin and the legend's 1 % gap
-    right_w = min((room - right_pad) / (1.01 * ratio + 1), (room - EDGE - widest(titles(right))) / (1.01 * ratio))
-    top = EDGE + tallest(titles(left) + titles(right)) + mpl.rcParams["axes.titlepad"]
-    bottom = EDGE + max(TICKS + tallest(ax.get_xticklabels()) + mpl.rcParams["axes.labelpad"]
-                        + tallest([ax.xaxis.label]) for ax in (left, right))
-    axes_h = max(height - top - bottom, 1.0)
-    left_w = max(ratio * right_w, 1.0)
-    left.set_position((x0 / width, bottom / height, left_w / width, axes_h / height))
-    right_x = x0 + 1.01 * left_w + between
-    right.set_position((right_x / width, bottom / height, max(right_w, 1.0) / width, axes_h / height))
 
 
 def session_relief(log: pd.DataFrame) -> pd.DataFrame:

@@ -27,6 +27,7 @@ from backanalytics.metrics.flags import FLAG_COLUMNS
 from backanalytics.metrics.flags import flags as flag_table
 from backanalytics.metrics.outcomes import outcomes, rolling_mean, trends
 from backanalytics.metrics.periods import resolve_as_of
+from backanalytics.plots.placement import EDGE, place_column
 from backanalytics.plots.style import (
     COLORS,
     GREY,
@@ -195,7 +196,8 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
     if phase is not None:
         ax.axvline(phase, color=COLORS["phase"], linewidth=1.2, gid="phase", label="stretching started")
         ax.annotate(" A: baseline", (phase, 1), xycoords=("data", "axes fraction"), ha="right",
-                    va="top", fontsize=8, color=GREY, xytext=(-2, -2), textcoords="offset points")
+                    va="top", fontsize=8, color=GREY, xytext=(-2, -2), textcoords="offset points",
+                    gid="phase:A")
         ax.annotate("B: stretching", (phase, 1), xycoords=("data", "axes fraction"), ha="left",
                     va="top", fontsize=8, color=GREY, xytext=(3, -2), textcoords="offset points")
 
@@ -247,7 +249,8 @@ def progress_chart(log: pd.DataFrame, client: str, fig: Figure | None = None, *,
     (MCID reached)". Panels share the same date range (set explicitly, so an empty panel with
     a message does not disturb the others). ``flags`` and ``outcomes_table``: the caseload's
     tables when already computed (a report shares its metrics); computed from the client's rows
-    when omitted.
+    when omitted. The panels are placed from their measured text
+    (:func:`backanalytics.plots.placement.place_column`; the figure's layout engine is turned off).
     """
     fig = get_fig(fig, (9.0, 2.9 * len(scores) + 0.5))
     axes = fig.subplots(len(scores), 1, squeeze=False)[:, 0]
@@ -267,5 +270,13 @@ def progress_chart(log: pd.DataFrame, client: str, fig: Figure | None = None, *,
         for ax in drawn:
             ax.set_xlim(lo, hi)
     row = outcomes_table.loc[client]
-    fig.suptitle(change_words(client, row, scores[0], thresholds), x=0.01, ha="left", fontsize=13, fontweight="bold")
+    title = fig.suptitle(change_words(client, row, scores[0], thresholds), x=0.01, ha="left", fontsize=13,
+                         fontweight="bold")
+    place_column(fig, axes)  # from the measured text: no layout engine pass
+    for ax in axes:  # a baseline too short for its label: the label would cross the y axis
+        for text in ax.texts:
+            if text.get_gid() == "phase:A" and text.get_window_extent().x0 < ax.get_window_extent().x0:
+                text.set_visible(False)
+    title.set_y(1 - EDGE / 72 * fig.dpi / fig.bbox.height)
+    title.set_verticalalignment("top")
     return fig

@@ -1,0 +1,167 @@
+"""Where a client chart's axes go, worked out from the measured extents of its text.
+
+A layout engine (tight or constrained layout) finds the margins by measuring the whole of every
+axes (ticks, spines, every text) and, for constrained layout, solving constraints: a fifth to a
+third of a report chart's time. Here only the text around the axes is measured, once, with the
+figure's own renderer (the sizes it is drawn at): the y tick labels and y label left of each axes,
+a legend anchored just right of it, the titles above, the x tick labels, the date axis' year and
+the x label below, and the figure's heading. The axes are placed from those sizes and the figure's
+layout engine is turned off (:func:`~backanalytics.plots.caseload_layout.own_layout`), so a chart
+is laid out once, before it is drawn, and drawn once.
+
+- :func:`place_column`: axes stacked in a column, sharing their left and right edges (the
+  progress chart's two panels);
+- :func:`place_side_by_side`: two axes in a row, the left one with its legend (the stretch mix).
+
+Both take figures made by :func:`backanalytics.report.figures.new_figure` or any other, and
+``SubFigure``s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.text import Text
+
+from backanalytics.plots.caseload_layout import own_layout
+
+#: Points: around the figure; between side-by-side panels (after a legend); between stacked
+#: panels; from an axis to its tick labels (3.5 pt ticks + 3.5 pt pad).
+EDGE, GAP, ROW_GAP, TICKS = 4.0, 12.0, 8.0, 7.0
+#: Points between the x tick labels and the offset text under them (matplotlib's ``OFFSETTEXTPAD``).
+OFFSET_PAD = 3.0
+
+
+def _points(fig: Figure | SubFigure) -> float:
+    """Display pixels per point."""
+    return fig.dpi / 72
+
+
+def widest(texts: Sequence[Any], px: float) -> float:
+    """Width in points of the widest non-empty text (0 when none)."""
+    return max((t.get_window_extent().width / px for t in texts if t.get_visible() and t.get_text()), default=0.0)
+
+
+def tallest(texts: Sequence[Any], px: float) -> float:
+    """Height in points of the tallest non-empty text (0 when none)."""
+    return max((t.get_window_extent().height / px for t in texts if t.get_visible() and t.get_text()),
+               default=0.0)
+
+
+def titles(ax: Axes) -> list[Text]:
+    """The title Text artists of ``ax`` (left, centre, right) that are set."""
+    shown = {ax.get_title(loc) for loc in ("left", "center", "right")} - {""}
+    return [t for t in ax.get_children() if isinstance(t, Text) and t.get_text() in shown]
+
+
+def heading(fig: Figure | SubFigure) -> list[Text]:
+    """The figure's suptitle Text, when it has one."""
+    text = fig.get_suptitle()
+    return [t for t in fig.texts if text and t.get_text() == text]
+
+
+def drawn_ticklabels(ax: Axes, which: str) -> list[Text]:
+    """The ``x`` or ``y`` tick labels drawn: shown, inside the axis' limits (matplotlib keeps
+    labels of ticks just beyond them, undrawn)."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    lo, hi = sorted(axis.get_view_interval())
+    at = 0 if which == "x" else 1
+    return [t for t in axis.get_ticklabels() if lo <= t.get_position()[at] <= hi]
+
+
+def _left(ax: Axes, px: float) -> float:
+    """Points left of ``ax``: y label, its pad, y tick labels, ticks."""
+    label = widest([ax.yaxis.label], px)
+    return label + (mpl.rcParams["axes.labelpad"] if label else 0.0) + widest(drawn_ticklabels(ax, "y"), px) + TICKS
+
+
+def _below(ax: Axes, px: float) -> float:
+    """Points below ``ax``: ticks, x tick labels, the offset (a date axis' year), the x label."""
+    ticks = drawn_ticklabels(ax, "x")  # formats the ticks: the formatter now knows its offset
+    need = TICKS + tallest(ticks, px) if ticks else 0.0
+    offset_text = ax.xaxis.get_offset_text()  # matplotlib sets its text when drawing; set it now
+    offset_text.set_text(ax.xaxis.get_major_formatter().get_offset())
+    offset = tallest([offset_text], px)
+    label = tallest([ax.xaxis.label], px)
+    return need + (offset + OFFSET_PAD if offset else 0.0) + (label + mpl.rcParams["axes.labelpad"] if label else 0.0)
+
+
+def _above(ax: Axes, px: float) -> float:
+    """Points above ``ax``: its titles and their pad."""
+    top = tallest(titles(ax), px)
+    return top + mpl.rcParams["axes.titlepad"] if top else 0.0
+
+
+def place_column(fig: Figure | SubFigure, axes: Sequence[Axes]) -> None:
+    """Stack drawn ``axes`` top to bottom, equally tall, sharing left and right edges.
+
+    Each axes' legend is expected outside on the right, anchored at its top right corner plus
+    1 % of its width (``loc="upper left", bbox_to_anchor=(1.01, 1.0)``, as the progress chart
+    puts it); a legend taller than its axes pushes the next one down. The figure's heading
+    (``suptitle``) goes above the first.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(6, 4), dpi=100)
+    >>> top, bottom = fig.add_subplot(211), fig.add_subplot(212)
+    >>> _ = top.set_title("Pain"), top.set_ylabel("score"), bottom.set_title("Flexibility")
+    >>> place_column(fig, [top, bottom])
+    >>> bool(top.get_position().y0 > bottom.get_position().y1)  # the first above the second
+    True
+    >>> bool(top.get_position().x0 == bottom.get_position().x0)
+    True
+    """
+    px = _points(fig)
+    width, height = fig.bbox.width / px, fig.bbox.height / px
+    own_layout(fig)
+    legends = [ax.get_legend() for ax in axes]
+    legend_w = [lg.get_window_extent().width / px if lg is not None else 0.0 for lg in legends]
+    legend_h = [lg.get_window_extent().height / px if lg is not None else 0.0 for lg in legends]
+    left = EDGE + max(_left(ax, px) for ax in axes)
+    overhang = max(widest(drawn_ticklabels(ax, "x"), px) / 2 for ax in axes)
+    axes_w = min((width - left - EDGE - max(legend_w)) / 1.01, width - left - EDGE - overhang)
+    head = tallest(heading(fig), px)
+    top = EDGE + (head + ROW_GAP / 2 if head else 0.0)
+    above = [_above(ax, px) for ax in axes]
+    below = [_below(ax, px) for ax in axes]
+    for _ in range(3):  # a legend taller than its axes: room below it (converges in a step or two)
+        fixed = top + EDGE + sum(above) + sum(below) + ROW_GAP * (len(axes) - 1)
+        axes_h = max((height - fixed) / len(axes), 1.0)
+        below = [max(b, lh - axes_h) for b, lh in zip(below, legend_h, strict=True)]
+    y = height - top
+    for ax, a, b in zip(axes, above, below, strict=True):
+        y -= a + axes_h
+        ax.set_position((left / width, y / height, max(axes_w, 1.0) / width, axes_h / height))
+        y -= b + ROW_GAP
+
+
+def place_side_by_side(fig: Figure | SubFigure, left: Axes, right: Axes, ratio: float = 1.6) -> None:
+    """Place two drawn axes side by side, ``left`` ``ratio`` times as wide as ``right``.
+
+    The margins are the measured extents of what each axes shows: the y tick labels left of
+    each, the left one's legend (anchored just right of it) between them, the titles above, the x
+    tick labels and x labels below, and half an x tick label right of the figure's last axes
+    (its last tick may sit on the edge); a right title wider than its panel takes room from both.
+    """
+    px = _points(fig)
+    width, height = fig.bbox.width / px, fig.bbox.height / px
+    own_layout(fig)
+    legend = left.get_legend()
+    legend_w = legend.get_window_extent().width / px if legend is not None else 0.0
+    x0 = EDGE + _left(left, px)
+    between = legend_w + GAP + _left(right, px)
+    right_pad = EDGE + widest(drawn_ticklabels(right, "x"), px) / 2
+    room = width - x0 - between  # for both axes, the right margin and the legend's 1 % gap
+    right_w = min((room - right_pad) / (1.01 * ratio + 1), (room - EDGE - widest(titles(right), px)) / (1.01 * ratio))
+    top = EDGE + max(_above(left, px), _above(right, px))
+    bottom = EDGE + max(_below(left, px), _below(right, px))
+    axes_h = max(height - top - bottom, 1.0)
+    left_w = max(ratio * right_w, 1.0)
+    left.set_position((x0 / width, bottom / height, left_w / width, axes_h / height))
+    right_x = x0 + 1.01 * left_w + between
+    right.set_position((right_x / width, bottom / height, max(right_w, 1.0) / width, axes_h / height))
