@@ -46,8 +46,7 @@ CHART_GOAL_S, CASELOAD_GOAL_S = 0.25, 1.0
 def cli(*args: str) -> list[str]:
     """The installed ``backanalytics`` command (falls back to the module in this interpreter)."""
     exe = BIN / "backanalytics"
-    return [str(exe), *args] if exe.exists() else [sys.executable, "-c",
-                                                   "from backanalytics.cli import main; main()", *args]
+    return [str(exe), *args] if exe.exists() else [sys.executable, "-m", "backanalytics.cli", *args]
 
 
 def run_notebook(name: str, work: Path) -> None:
