@@ -25,6 +25,15 @@ def needs_realworld(*parts: str) -> pytest.MarkDecorator:
                               "(set BACKANALYTICS_REALWORLD)")
 
 
+def sitecustomize_env(tmp_path: Path, source: str, pythonpath: str, **extra: str) -> dict[str, str]:
+    """Environment for a child Python that first runs ``source`` as its ``sitecustomize`` (written
+    under ``tmp_path``), with ``pythonpath`` after it and ``extra`` variables (Agg backend)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(source, encoding="utf-8")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), pythonpath]), "MPLBACKEND": "Agg", **extra}
+
+
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
     return SAMPLE

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import sitecustomize_env
+
 BLOCKER = textwrap.dedent('''
     import os, socket
 
@@ -44,12 +46,8 @@ BLOCKER = textwrap.dedent('''
 
 @pytest.fixture
 def offline_env(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(BLOCKER, encoding="utf-8")
     netlog = tmp_path / "network-attempts.log"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
-           "BACKANALYTICS_NETLOG": str(netlog), "MPLBACKEND": "Agg"}
+    env = sitecustomize_env(tmp_path, BLOCKER, os.environ.get("PYTHONPATH", ""), BACKANALYTICS_NETLOG=str(netlog))
     return env, netlog
 
 

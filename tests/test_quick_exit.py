@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from backanalytics.cli import app
+from tests.conftest import sitecustomize_env
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = Path(sys.executable).with_name("backanalytics")
@@ -39,13 +40,8 @@ backanalytics.validation.validate = _crash
 
 @pytest.fixture
 def witness(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(WITNESS, encoding="utf-8")
     log = tmp_path / "teardowns.txt"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "TEARDOWN_WITNESS": str(log),
-           "BACKANALYTICS_DEBUG": "", "MPLBACKEND": "Agg"}
-    return env, log
+    return sitecustomize_env(tmp_path, WITNESS, str(ROOT), TEARDOWN_WITNESS=str(log), BACKANALYTICS_DEBUG=""), log
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
