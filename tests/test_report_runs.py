@@ -20,6 +20,7 @@ from backanalytics.cli import app
 from backanalytics.report import html
 from backanalytics.report.figures import EmbeddedFigure
 from backanalytics.report.lock import LOCK_NAME, FolderBusyError, folder_lock
+from tests.conftest import sitecustomize_env
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = Path(sys.executable).with_name("backanalytics")
@@ -156,13 +157,55 @@ def test_ctrl_c_at_any_moment_prints_one_line_exits_130_and_leaves_nothing_half_
     assert stderr.strip().splitlines()[-1] == INTERRUPTED
     assert stderr.count("interrupted") == 1 and "Traceback" not in stderr and "Exception ignored" not in stderr
     left = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert not [p.name for p in left if p.name.endswith(".part") or p.name == LOCK_NAME]
+    assert not [p.name for p in left if p.name.endswith((".part", ".pickle")) or p.name == LOCK_NAME]
     for path in left:  # whatever was written is whole
         if path.suffix == ".html":
             assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path.name
         if path.suffix == ".pdf":
             assert b"%%EOF" in path.read_bytes()[-32:], path.name
     assert "metrics.xlsx" not in written(out)  # the run stopped: it did not go on to the end
+
+
+#: In the command's process only (not its workers): the system refuses to start a second worker,
+#: as it does when a user has too many processes or open files.
+SECOND_WORKER_REFUSED = """
+import sys
+if sys.argv and sys.argv[0].endswith("backanalytics"):
+    import multiprocessing.popen_spawn_posix as spawn
+    launch, started = spawn.Popen._launch, []
+
+    def refuse_the_second(self, process_obj):
+        started.append(1)
+        if len(started) == 2:
+            raise OSError(11, "Resource temporarily unavailable")
+        return launch(self, process_obj)
+
+    spawn.Popen._launch = refuse_the_second
+"""
+
+
+@pytest.mark.slow
+@needs_proc
+def test_a_worker_the_system_will_not_start_ends_the_run_saying_what_to_do(small_csv, tmp_path):
+    # It used to hang: the first worker waited for good for the metrics its parent sent only
+    # once every worker had started.
+    env = sitecustomize_env(tmp_path, SECOND_WORKER_REFUSED, str(ROOT), BACKANALYTICS_DEBUG="")
+    out = tmp_path / "reports"
+    proc = subprocess.Popen([str(COMMAND), "report", str(small_csv), "--all", "--format", "html", "--jobs", "3",
+                             "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 2, stderr
+    assert stderr.strip().splitlines()[-1] == ("error: could not start 3 worker processes (Resource temporarily "
+                                               "unavailable); --jobs 1 writes the reports in this process")
+    assert "Traceback" not in stderr and "leaked" not in stderr
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no workers' setup file, no lock
+    for path in out.iterdir():  # what the first worker wrote is whole
+        assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path.name
 
 
 @pytest.mark.slow

@@ -127,7 +127,7 @@ def report_cmd(
     # One client's report: a second process imports the chart code while the log is read, then
     # draws half of the charts (a batch spreads whole clients over processes instead).
     with chart_worker(client is not None and jobs is None) as pool:
-        from backanalytics.report.batch import build_reports  # matplotlib: after the worker started
+        from backanalytics.report.batch import WorkerStartError, build_reports  # matplotlib: after the worker started
 
         rx = read_prescription(prescription)
         report = read_or_exit(files, client, date_order, mapping)
@@ -144,7 +144,7 @@ def report_cmd(
                                    formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,
                                    phase_date=phase_date, secret=key, source=report.source, jobs=jobs,
                                    assessments=scores, chart_pool=pool)
-        except (PdfUnavailableError, FolderBusyError) as exc:
+        except (PdfUnavailableError, FolderBusyError, WorkerStartError) as exc:
             raise fail(str(exc)) from None
         except (ValueError, KeyError) as exc:
             raise fail(str(exc).strip("'\"")) from None

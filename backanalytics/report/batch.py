@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from multiprocessing.queues import Queue
 from pathlib import Path
 
 import pandas as pd
@@ -82,14 +83,16 @@ def _write_one_client(metrics: Metrics, client: str, out_dir: Path, formats: Seq
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(setup: Queue) -> None:
-    """A report worker: what it renders with (metrics, folder, formats, options) comes from ``setup``.
+def _init_worker(setup: str) -> None:
+    """A report worker: what it renders with (metrics, folder, formats, options) is read from the
+    file ``setup`` (see :func:`_write_setup`).
 
     Not as the initializer's arguments: those are written into each new process's pipe before it
     runs, and a pipe holds 64 KiB, so the parent waited for every worker in turn to import pandas
     and read its copy of the metrics before it could start the next one or its own share of the
-    work (about 2 s with two workers: one core idle). Through a queue, a thread of the parent
-    sends them while the workers start side by side.
+    work (about 2 s with two workers: one core idle). Nor through a queue: a worker that the parent
+    never sent a copy to (the parent died, or could not start every worker) would wait for good.
+    A file is there for every worker that starts, whenever it starts.
     """
     from backanalytics import quick_exit
 
@@ -97,7 +100,23 @@ def _init_worker(setup: Queue) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    _WORKER.update(setup.get())
+    with open(setup, "rb") as file:
+        _WORKER.update(pickle.load(file))
+
+
+def _write_setup(out_dir: Path, setup: dict[str, object]) -> Path:
+    """Pickle what the workers render with into a hidden file of the report folder (readable by
+    this user only; deleted when the reports are written). Kept beside the reports, which hold
+    the same data, rather than in a shared temporary folder, should the command be killed."""
+    fd, name = tempfile.mkstemp(prefix=".backanalytics-workers-", suffix=".pickle", dir=out_dir)
+    with os.fdopen(fd, "wb") as file:
+        pickle.dump(setup, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return Path(name)
+
+
+class WorkerStartError(RuntimeError):
+    """The operating system refused to start a report worker process (too many processes or open
+    files); ``--jobs 1`` writes the reports in the command's own process."""
 
 
 def _worker_client(client: str) -> list[Path]:
@@ -165,23 +184,25 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
             # spawn, not fork: a forked child could inherit a lock held by another thread.
             ctx = multiprocessing.get_context("spawn")
             workers = min(jobs, len(chosen))
-            setup = ctx.Queue()
+            setup = _write_setup(out_dir, {"metrics": metrics, "out_dir": out_dir, "formats": tuple(formats),
+                                           "options": options})
             try:
                 with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                         initargs=(setup,)) as pool, stop_pool_on_interrupt(pool):
+                                         initargs=(str(setup),)) as pool, stop_pool_on_interrupt(pool):
                     with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
-                        written_by_client = pool.map(_worker_client, chosen)  # submits every client now
-                        for _ in range(workers):  # one for each (a worker takes one); sent by a thread
-                            setup.put({"metrics": metrics, "out_dir": out_dir, "formats": tuple(formats),
-                                       "options": options})
+                        try:
+                            written_by_client = pool.map(_worker_client, chosen)  # submits every client now
+                        except OSError as exc:  # the workers started so far finish their client and stop
+                            raise WorkerStartError(
+                                f"could not start {workers} worker processes ({exc.strerror or exc}); "
+                                "--jobs 1 writes the reports in this process") from exc
                     if meanwhile is not None:
                         meanwhile()
                     for written in written_by_client:
                         paths += written
                         bar.update()
-            finally:  # every worker took its copy, unless the pool broke: then nobody will
-                setup.close()
-                setup.cancel_join_thread()
+            finally:  # every worker has stopped: the pool waited for them
+                setup.unlink(missing_ok=True)
     return paths
 
 
