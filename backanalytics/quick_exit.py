@@ -47,16 +47,24 @@ class QuickExit:
         return self.code if isinstance(self.code, int) else 1
 
     def leave(self) -> None:
-        """Flush what is buffered and end the process with :meth:`status` (an ``atexit`` function)."""
+        """Flush what is buffered and end the process with :meth:`status` (an ``atexit`` function).
+
+        When what is buffered cannot be written (a full disk, a pipe closed by its reader), the
+        status is 120, as Python's own exit gives it, or the error's own when the command already
+        failed: output that was lost is never reported as a success.
+        """
+        status = self.status()
         for stream in (sys.stdout, sys.stderr):
             try:
                 if stream is not None:
                     stream.flush()
-            except (OSError, ValueError):  # a closed pipe (``| head``) or stream: nothing to keep
+            except ValueError:  # closed: nothing left in it
                 pass
+            except OSError:
+                status = status or 120
         if "logging" in sys.modules:
             sys.modules["logging"].shutdown()
-        os._exit(self.status())
+        os._exit(status)
 
 
 def in_worker() -> QuickExit:

@@ -64,6 +64,33 @@ def test_the_witness_sees_an_ordinary_teardown(witness, tmp_path):
     assert done.returncode == 0 and len(teardowns(log)) == 1
 
 
+#: A child whose stdout holds text that cannot be written (a full disk), then exits with a code.
+FULL_DISK = """
+import io, sys
+class Full(io.RawIOBase):
+    def writable(self):
+        return True
+    def write(self, b):
+        raise OSError(28, "No space left on device")
+sys.stdout = io.TextIOWrapper(io.BufferedWriter(Full()))
+sys.stdout.write("x" * 100)  # buffered: written (and lost) at exit
+if {quick}:
+    import atexit
+    from backanalytics.quick_exit import QuickExit
+    atexit.register(QuickExit({code}).leave)
+sys.exit({code})
+"""
+
+
+@pytest.mark.parametrize("code", [0, 2])
+@pytest.mark.parametrize("quick", [False, True], ids=["python's exit", "quick exit"])
+def test_output_that_cannot_be_written_at_exit_is_never_a_success(code, quick):
+    # Python's own exit reports 120; the quick exit too, or the error's own code when there is one.
+    done = subprocess.run([sys.executable, "-c", FULL_DISK.format(quick=quick, code=code)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == ((code or 120) if quick else 120), done.stderr
+
+
 @needs_command
 @pytest.mark.parametrize("args, code", [(["validate", "{sample}"], 0), (["validate", "{bad}"], 1),
                                         (["validate", "{missing}"], 2),
