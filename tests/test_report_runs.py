@@ -166,21 +166,21 @@ def test_ctrl_c_at_any_moment_prints_one_line_exits_130_and_leaves_nothing_half_
     assert "metrics.xlsx" not in written(out)  # the run stopped: it did not go on to the end
 
 
-#: In the command's process only (not its workers): the system refuses to start a second worker,
-#: as it does when a user has too many processes or open files.
-SECOND_WORKER_REFUSED = """
+#: In the command's process only (not its workers): the system refuses to start its n-th worker
+#: (``.format(nth=...)``), as it does when a user has too many processes or open files.
+WORKER_REFUSED = """
 import sys
 if sys.argv and sys.argv[0].endswith("backanalytics"):
     import multiprocessing.popen_spawn_posix as spawn
     launch, started = spawn.Popen._launch, []
 
-    def refuse_the_second(self, process_obj):
+    def refuse_the_nth(self, process_obj):
         started.append(1)
-        if len(started) == 2:
+        if len(started) == {nth}:
             raise OSError(11, "Resource temporarily unavailable")
         return launch(self, process_obj)
 
-    spawn.Popen._launch = refuse_the_second
+    spawn.Popen._launch = refuse_the_nth
 """
 
 
@@ -189,7 +189,7 @@ if sys.argv and sys.argv[0].endswith("backanalytics"):
 def test_a_worker_the_system_will_not_start_ends_the_run_saying_what_to_do(small_csv, tmp_path):
     # It used to hang: the first worker waited for good for the metrics its parent sent only
     # once every worker had started.
-    env = sitecustomize_env(tmp_path, SECOND_WORKER_REFUSED, str(ROOT), BACKANALYTICS_DEBUG="")
+    env = sitecustomize_env(tmp_path, WORKER_REFUSED.format(nth=2), str(ROOT), BACKANALYTICS_DEBUG="")
     out = tmp_path / "reports"
     proc = subprocess.Popen([str(COMMAND), "report", str(small_csv), "--all", "--format", "html", "--jobs", "3",
                              "--out", str(out)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -206,6 +206,19 @@ def test_a_worker_the_system_will_not_start_ends_the_run_saying_what_to_do(small
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]  # no workers' setup file, no lock
     for path in out.iterdir():  # what the first worker wrote is whole
         assert path.read_text(encoding="utf-8").rstrip().endswith("</html>"), path.name
+
+
+@needs_proc
+def test_one_clients_report_is_written_when_the_system_will_not_start_its_chart_worker(small_csv, tmp_path):
+    # The chart worker only saves time: without it this process draws every chart.
+    env = sitecustomize_env(tmp_path, WORKER_REFUSED.format(nth=1), str(ROOT), BACKANALYTICS_DEBUG="")
+    out = tmp_path / "reports"
+    done = subprocess.run([str(COMMAND), "report", str(small_csv), "--client", "anna", "--format", "html",
+                           "--out", str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr and "Traceback" not in done.stderr
+    page = (out / "client_anna.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 5  # every chart, drawn here
 
 
 @pytest.mark.slow

@@ -48,14 +48,19 @@ def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
     Returns
     -------
     concurrent.futures.ProcessPoolExecutor or None
-        Pass it to :func:`backanalytics.report.figures.client_figures` (``pool=``); shut it down
-        when the report is written (``pool.shutdown()``).
+        None when there is one CPU or the system refuses a new process. Pass it to
+        :func:`backanalytics.report.figures.client_figures` (``pool=``); shut it down when the
+        report is written (``pool.shutdown()``).
     """
     if (cpus if cpus is not None else os.cpu_count() or 1) < 2:
         return None
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
     with sigint_deferred():  # the worker starts here; Ctrl-C is the parent's to handle
-        pool.submit(int)  # a pool starts its process on the first task
+        try:
+            pool.submit(int)  # a pool starts its process on the first task
+        except OSError:  # refused (too many processes or open files): this process draws every chart
+            pool.shutdown()
+            return None
     return pool
 
 
