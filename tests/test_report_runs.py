@@ -113,6 +113,24 @@ def test_a_run_killed_while_holding_the_folder_does_not_leave_it_locked(small_cs
     assert {"caseload.html", "client_hugo.html"} <= written(tmp_path / "o")
 
 
+
+@pytest.mark.slow
+@needs_proc
+def test_a_killed_runs_file_for_its_workers_is_removed_by_the_next_run(small_csv, tmp_path):
+    # The workers read the metrics from a hidden file in the folder; a killed run cannot delete it.
+    args = ["report", str(small_csv), "--all", "--format", "html", "--export", "none", "--jobs", "2", "--out", "o"]
+    first = start(args, tmp_path)
+    wait_for(first, lambda: any((tmp_path / "o").glob(".backanalytics-workers-*.pickle")))
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(timeout=600)
+    assert any((tmp_path / "o").glob(".backanalytics-workers-*.pickle"))
+    (tmp_path / "o" / "mine.pickle").write_bytes(b"not ours")
+    again = subprocess.run([str(COMMAND), *args], cwd=tmp_path, env=env(), capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert not any((tmp_path / "o").glob(".backanalytics-workers-*"))
+    assert (tmp_path / "o" / "mine.pickle").read_bytes() == b"not ours"  # only the command's own files
+
 # -- Ctrl-C ---------------------------------------------------------------------------------------
 
 

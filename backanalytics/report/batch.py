@@ -104,11 +104,16 @@ def _init_worker(setup: str) -> None:
         _WORKER.update(pickle.load(file))
 
 
+#: The workers' setup files (:func:`_write_setup`) start with this name.
+SETUP_PREFIX = ".backanalytics-workers-"
+
+
 def _write_setup(out_dir: Path, setup: dict[str, object]) -> Path:
     """Pickle what the workers render with into a hidden file of the report folder (readable by
     this user only; deleted when the reports are written). Kept beside the reports, which hold
-    the same data, rather than in a shared temporary folder, should the command be killed."""
-    fd, name = tempfile.mkstemp(prefix=".backanalytics-workers-", suffix=".pickle", dir=out_dir)
+    the same data, rather than in a shared temporary folder, should the command be killed: then
+    the next :func:`build_reports` into the folder removes it."""
+    fd, name = tempfile.mkstemp(prefix=SETUP_PREFIX, suffix=".pickle", dir=out_dir)
     with os.fdopen(fd, "wb") as file:
         pickle.dump(setup, file, protocol=pickle.HIGHEST_PROTOCOL)
     return Path(name)
@@ -298,6 +303,8 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         log = log[log[C.CLIENT_ID].isin(clients)]
     out_dir = Path(out_dir)
     with folder_lock(out_dir):  # one run per folder: another run's files would mix with ours
+        for killed in out_dir.glob(f"{SETUP_PREFIX}*.pickle"):  # left by a run that was killed
+            killed.unlink(missing_ok=True)
         metrics = compute_metrics(log, prescription=prescription, as_of=as_of, phase_date=phase_date,
                                   assessments=assessments)
         generated = generated or datetime.now()
