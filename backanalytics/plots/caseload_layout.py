@@ -4,7 +4,8 @@ A layout engine (constrained or tight layout) measures every tick label, title a
 axes before drawing; for a caseload's small multiples that took most of the chart's time. Here the
 text is known in advance (sizes from :data:`backanalytics.plots.style.RC` and the chart code), so
 :func:`place_scatter` and :func:`place_panels` compute the margins in points and place the axes;
-the figure's layout engine is turned off (:func:`own_layout`) so nothing moves them afterwards.
+the figure's layout engine is turned off
+(:func:`backanalytics.plots.placement.own_layout`) so nothing moves them afterwards.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 
+from backanalytics.plots.placement import own_layout
 from backanalytics.thresholds import THRESHOLDS
 
 #: (left, bottom, width, height) in figure fractions.
@@ -41,16 +43,6 @@ PANEL_GAP = 12.0
 def size_in_points(fig: Figure | SubFigure, rect: Rect = (0.0, 0.0, 1.0, 1.0)) -> tuple[float, float]:
     """Width and height of ``rect`` (figure fractions) in points."""
     return fig.bbox.width / fig.dpi * 72 * rect[2], fig.bbox.height / fig.dpi * 72 * rect[3]
-
-
-def own_layout(fig: Figure | SubFigure) -> None:
-    """Turn a figure's layout engine off (``layout="none"``): its axes are placed by hand.
-
-    A figure that had an engine keeps matplotlib's placeholder, which does nothing, so code that
-    lays a figure out before saving it still can; a SubFigure's parent is left as it is.
-    """
-    if isinstance(fig, Figure):
-        fig.set_layout_engine("none")
 
 
 def wrap_to(title: str, inches: float, points: float = 11.0) -> str:
@@ -94,7 +86,7 @@ def place_panels(fig: Figure | SubFigure, rect: Rect, n: int, ncols: int, headin
     The margins are worked out from the font sizes of that text, not measured: a layout engine
     measures every tick label and title of every panel (twice per pass for constrained layout),
     which took most of a caseload chart's time. The figure's layout engine is turned off
-    (:func:`own_layout`) so it does not move the panels.
+    (:func:`~backanalytics.plots.placement.own_layout`) so it does not move the panels.
     """
     nrows = math.ceil(n / ncols)
     width, height = size_in_points(fig, rect)

@@ -21,7 +21,6 @@ from matplotlib.patches import Patch
 from backanalytics import catalog
 from backanalytics import columns as C
 from backanalytics.metrics.dose import dose_by_stretch, within_guidance
-from backanalytics.plots.caseload_layout import own_layout
 from backanalytics.plots.placement import place_side_by_side
 from backanalytics.plots.style import (
     COLORS,
@@ -153,7 +152,7 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     The two axes are placed from the measured widths of their text (stretch names, legend, area
     names, titles), not by a layout engine (which measured every label of both panels, once to fit
     the bar labels and again when saving): the figure's engine is turned off
-    (:func:`backanalytics.plots.caseload_layout.own_layout`), the bar labels are fitted once the
+    (:func:`backanalytics.plots.placement.own_layout`), the bar labels are fitted once the
     axes have their final size.
 
     Examples
@@ -166,7 +165,6 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     True
     """
     fig = get_fig(fig, (13.0, 4.2))
-    own_layout(fig)
     left, right = fig.add_axes((0.1, 0.2, 0.45, 0.6)), fig.add_axes((0.7, 0.2, 0.25, 0.6))
     target_areas(log, client, ax=right)
     # The left title names the client; the right one need not, and is short enough to fit its panel.

@@ -6,7 +6,7 @@ third of a report chart's time. Here only the text around the axes is measured, 
 figure's own renderer (the sizes it is drawn at): the y tick labels and y label left of each axes,
 a legend anchored just right of it, the titles above, the x tick labels, the date axis' year and
 the x label below, and the figure's heading. The axes are placed from those sizes and the figure's
-layout engine is turned off (:func:`~backanalytics.plots.caseload_layout.own_layout`), so a chart
+layout engine is turned off (:func:`own_layout`), so a chart
 is laid out once, before it is drawn, and drawn once.
 
 - :func:`place_column`: axes stacked in a column, sharing their left and right edges (the
@@ -27,13 +27,21 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.text import Text
 
-from backanalytics.plots.caseload_layout import own_layout
-
 #: Points: around the figure; between side-by-side panels (after a legend); between stacked
 #: panels; from an axis to its tick labels (3.5 pt ticks + 3.5 pt pad).
 EDGE, GAP, ROW_GAP, TICKS = 4.0, 12.0, 8.0, 7.0
 #: Points between the x tick labels and the offset text under them (matplotlib's ``OFFSETTEXTPAD``).
 OFFSET_PAD = 3.0
+
+
+def own_layout(fig: Figure | SubFigure) -> None:
+    """Turn a figure's layout engine off (``layout="none"``): its axes are placed by hand.
+
+    A figure that had an engine keeps matplotlib's placeholder, which does nothing, so code that
+    lays a figure out before saving it still can; a SubFigure's parent is left as it is.
+    """
+    if isinstance(fig, Figure):
+        fig.set_layout_engine("none")
 
 
 def _points(fig: Figure | SubFigure) -> float:
@@ -102,7 +110,7 @@ def place_column(fig: Figure | SubFigure, axes: Sequence[Axes]) -> None:
     Each axes' legend is expected outside on the right, anchored at its top right corner plus
     1 % of its width (``loc="upper left", bbox_to_anchor=(1.01, 1.0)``, as the progress chart
     puts it); a legend taller than its axes pushes the next one down. The figure's heading
-    (``suptitle``) goes above the first.
+    (``suptitle``) goes above the first, its top at the figure's edge less :data:`EDGE`.
 
     Examples
     --------
@@ -138,6 +146,9 @@ def place_column(fig: Figure | SubFigure, axes: Sequence[Axes]) -> None:
         y -= a + axes_h
         ax.set_position((left / width, y / height, max(axes_w, 1.0) / width, axes_h / height))
         y -= b + ROW_GAP
+    for text in heading(fig):  # its top EDGE below the figure's
+        text.set_y(1 - EDGE / height)
+        text.set_verticalalignment("top")
 
 
 def place_side_by_side(fig: Figure | SubFigure, left: Axes, right: Axes, ratio: float = 1.6) -> None:

@@ -27,7 +27,7 @@ from backanalytics.metrics.flags import FLAG_COLUMNS
 from backanalytics.metrics.flags import flags as flag_table
 from backanalytics.metrics.outcomes import outcomes, rolling_mean, trends
 from backanalytics.metrics.periods import resolve_as_of
-from backanalytics.plots.placement import EDGE, place_column
+from backanalytics.plots.placement import place_column
 from backanalytics.plots.style import (
     COLORS,
     GREY,
@@ -270,13 +270,10 @@ def progress_chart(log: pd.DataFrame, client: str, fig: Figure | None = None, *,
         for ax in drawn:
             ax.set_xlim(lo, hi)
     row = outcomes_table.loc[client]
-    title = fig.suptitle(change_words(client, row, scores[0], thresholds), x=0.01, ha="left", fontsize=13,
-                         fontweight="bold")
+    fig.suptitle(change_words(client, row, scores[0], thresholds), x=0.01, ha="left", fontsize=13, fontweight="bold")
     place_column(fig, axes)  # from the measured text: no layout engine pass
     for ax in axes:  # a baseline too short for its label: the label would cross the y axis
         for text in ax.texts:
             if text.get_gid() == "phase:A" and text.get_window_extent().x0 < ax.get_window_extent().x0:
                 text.set_visible(False)
-    title.set_y(1 - EDGE / 72 * fig.dpi / fig.bbox.height)
-    title.set_verticalalignment("top")
     return fig
