@@ -75,6 +75,26 @@ def all_text(fig) -> str:
     return " ".join(t.get_text() for t in fig.findobj(mpl.text.Text))
 
 
+def assert_texts_inside(fig) -> list:
+    """Every text drawn (x tick labels inside their limits: matplotlib keeps undrawn ones beyond
+    them) lies within the figure; returns those texts."""
+    from matplotlib.text import Text
+
+    def drawn(ax):
+        lo, hi = sorted(ax.get_xlim())
+        return [t for t in ax.get_xticklabels() if t.get_text() and lo <= t.get_position()[0] <= hi]
+
+    tick_labels = {id(t) for ax in fig.axes for t in ax.get_xticklabels()}
+    texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible() and id(t) not in tick_labels]
+    texts += [t for ax in fig.axes for t in drawn(ax)]
+    box = fig.bbox
+    for text in texts:
+        extent = text.get_window_extent()
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, text.get_text()
+        assert box.y0 <= extent.y0 and extent.y1 <= box.y1, text.get_text()
+    return texts
+
+
 def every_chart(log: pd.DataFrame, client: str) -> dict:
     return {
         "progress": plots.progress_chart(log, client),
@@ -252,28 +272,16 @@ def test_progress_legend_sits_outside_the_data_area(sample_log):
 def test_progress_chart_places_its_panels_so_no_text_overlaps_or_leaves_the_figure(sample_log, client, size):
     # The panels are placed from their measured text, without a layout engine.
     from matplotlib.figure import Figure
-    from matplotlib.text import Text
 
     fig = plots.progress_chart(sample_log, client, fig=None if size is None else Figure(figsize=size))
     fig.draw_without_rendering()
     pain, flex = fig.axes[:2]
-
-    def drawn(ax):  # matplotlib keeps labels of ticks beyond the limits, undrawn
-        lo, hi = sorted(ax.get_xlim())
-        return [t for t in ax.get_xticklabels() if t.get_text() and lo <= t.get_position()[0] <= hi]
-
-    tick_labels = {id(t) for ax in fig.axes for t in ax.get_xticklabels()}
-    texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible() and id(t) not in tick_labels]
-    texts += [t for ax in fig.axes for t in drawn(ax)]
-    box = fig.bbox
-    for text in texts:
-        extent = text.get_window_extent()
-        assert box.x0 <= extent.x0 and extent.x1 <= box.x1, text.get_text()
-        assert box.y0 <= extent.y0 and extent.y1 <= box.y1, text.get_text()
+    assert_texts_inside(fig)
     title = next(t for t in fig.texts if t.get_text() == fig.get_suptitle()).get_window_extent()
     first_above = [pain.get_window_extent(), *(t.get_window_extent() for t in pain.texts if t.get_visible())]
     assert all(title.y0 >= b.y1 - 0.5 for b in first_above)  # the heading above the first panel and its labels
-    below_pain = [t.get_window_extent() for t in drawn(pain)] + [pain.get_legend().get_window_extent()]
+    below_pain = [t.get_window_extent() for t in pain.get_xticklabels() if t.get_text()]
+    below_pain.append(pain.get_legend().get_window_extent())
     top_of_flex = [flex.get_window_extent(), *(t.get_window_extent() for t in flex.texts if t.get_visible())]
     assert max(b.y1 for b in top_of_flex) <= min(b.y0 for b in below_pain)  # the panels keep apart
     for ax in (pain, flex):
@@ -545,24 +553,11 @@ def test_stretch_mix_bar_labels_end_inside_the_axes_clear_of_the_legend(sample_l
 def test_stretch_mix_chart_places_its_panels_so_no_text_overlaps_or_leaves_the_figure(sample_log, client, size):
     # The two panels are placed from their measured text, without a layout engine.
     from matplotlib.figure import Figure
-    from matplotlib.text import Text
 
     fig = plots.stretch_mix_chart(sample_log, client, fig=Figure(figsize=size, layout="tight"))
     fig.draw_without_rendering()
     left, right = fig.axes
-    figure_box = fig.bbox
-    def drawn_tick_labels(ax):  # matplotlib keeps labels of ticks beyond the limits, undrawn
-        lo, hi = sorted(ax.get_xlim())
-        return [t for t in ax.get_xticklabels() if lo <= t.get_position()[0] <= hi]
-
-    tick_labels = {id(t) for ax in fig.axes for t in ax.get_xticklabels()}
-    texts = [t for t in fig.findobj(Text) if t.get_text() and t.get_visible() and id(t) not in tick_labels]
-    texts += [t for ax in fig.axes for t in drawn_tick_labels(ax)]
-    assert len(texts) > 30
-    for text in texts:
-        box = text.get_window_extent()
-        assert figure_box.x0 <= box.x0 and box.x1 <= figure_box.x1, text.get_text()
-        assert figure_box.y0 <= box.y0 and box.y1 <= figure_box.y1, text.get_text()
+    assert len(assert_texts_inside(fig)) > 30
     legend = left.get_legend().get_window_extent()
     right_labels = [t.get_window_extent() for t in right.get_yticklabels() if t.get_text()]
     assert legend.x1 < min(b.x0 for b in right_labels)  # the legend ends before the area names start
