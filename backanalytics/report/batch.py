@@ -192,8 +192,10 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
             setup = _write_setup(out_dir, {"metrics": metrics, "out_dir": out_dir, "formats": tuple(formats),
                                            "options": options})
             try:
-                with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                         initargs=(str(setup),)) as pool, stop_pool_on_interrupt(pool):
+                with sigint_deferred():  # a whole pool (see chart_worker.start_chart_worker), or none
+                    pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                               initargs=(str(setup),))
+                with pool, stop_pool_on_interrupt(pool):
                     with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
                         try:
                             written_by_client = pool.map(_worker_client, chosen)  # submits every client now

@@ -54,8 +54,10 @@ def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
     """
     if (cpus if cpus is not None else os.cpu_count() or 1) < 2:
         return None
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
-    with sigint_deferred():  # the worker starts here; Ctrl-C is the parent's to handle
+    # Ctrl-C waits until the pool is whole: its queues register their semaphores with the resource
+    # tracker, and one registered but not yet set to be released would be reported as leaked.
+    with sigint_deferred():  # the worker starts here too; Ctrl-C is the parent's to handle
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
         try:
             pool.submit(int)  # a pool starts its process on the first task
         except OSError:  # refused (too many processes or open files): this process draws every chart
