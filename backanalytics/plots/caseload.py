@@ -304,7 +304,7 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
 def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: object | None = None,
                    prescription: float | pd.DataFrame | None = None, recent_days: int = 14,
                    ncols: int | None = None, thresholds: Mapping[str, float] | None = None,
-                   table: pd.DataFrame | None = None) -> Figure:
+                   table: pd.DataFrame | None = None, tables: CaseloadMetrics | None = None) -> Figure:
     """One figure for the whole caseload: :func:`caseload_scatter` and :func:`caseload_trends`.
 
     Parameters
@@ -321,6 +321,9 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         Overrides for :data:`backanalytics.thresholds.THRESHOLDS` (see :func:`caseload_scatter`).
     table : pandas.DataFrame, optional
         A precomputed :func:`caseload_table` (a report computes its metrics once and shares them).
+    tables : CaseloadMetrics, optional
+        The caseload's metrics already computed (or a report's ``Metrics``), passed to
+        :func:`caseload_table` instead of computing them again from ``log``.
 
     Returns
     -------
@@ -331,7 +334,7 @@ def caseload_chart(log: pd.DataFrame, fig: Figure | None = None, *, as_of: objec
         :func:`place_scatter` and :func:`place_panels` (the figure's layout engine is turned off).
     """
     if table is None:
-        table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds)
+        table = caseload_table(log, as_of, prescription, recent_days, thresholds=thresholds, tables=tables)
     fig = get_fig(fig, caseload_size(len(table)))
     width, height = fig.get_size_inches()
     if width >= SIDE_BY_SIDE_ASPECT * height:

@@ -1,0 +1,61 @@
+"""The PDF renderer loads the report's own charts and nothing else: no local file, no network, and
+text that only looks like a chart stays text."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+pdfium = pytest.importorskip("pypdfium2")
+pdfium_c = pytest.importorskip("pypdfium2.raw")
+pytest.importorskip("weasyprint")
+
+from backanalytics.report.pdf import pdf_bytes  # noqa: E402
+
+
+def png(colour: str, size: tuple[int, int] = (40, 20)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def images_and_text(pdf: bytes) -> tuple[list[tuple[int, int, int]], str]:
+    """Each image's size and first pixel, and the text, of a one-page PDF."""
+    page = pdfium.PdfDocument(pdf)[0]
+    found = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        bitmap = obj.get_bitmap().to_pil().convert("RGB")
+        found.append((bitmap.width, bitmap.height, bitmap.getpixel((0, 0))))
+    return found, page.get_textpage().get_text_range()
+
+
+def test_charts_are_in_the_pdf_in_order_with_their_own_pixels():
+    red, blue = base64.b64encode(png("red")).decode(), base64.b64encode(png("blue", (30, 10))).decode()
+    html = f'<img src="data:image/png;base64,{red}"><p>between</p><img src="data:image/png;base64,{blue}">'
+    found, text = images_and_text(pdf_bytes(html))
+    assert found == [(40, 20, (255, 0, 0)), (30, 10, (0, 0, 255))]
+    assert "between" in text
+
+
+def test_local_files_and_urls_are_not_loaded_but_other_data_uris_are(tmp_path):
+    red = base64.b64encode(png("red")).decode()
+    local = tmp_path / "secret.png"
+    local.write_bytes(png("green"))
+    gif = io.BytesIO()
+    Image.new("RGB", (12, 12), "yellow").save(gif, format="GIF")
+    html = (f'<img src="{local.as_uri()}"><img src="{local}"><img src="http://127.0.0.1:9/x.png">'
+            f'<img src="chart:0"><img src="data:image/gif;base64,{base64.b64encode(gif.getvalue()).decode()}">'
+            f'<img src="data:image/png;base64,{red}">')
+    found, _ = images_and_text(pdf_bytes(html))
+    assert found == [(12, 12, (255, 255, 0)), (40, 20, (255, 0, 0))]  # the GIF and the chart only
+
+
+def test_escaped_text_that_looks_like_a_chart_stays_text():
+    red = base64.b64encode(png("red")).decode()
+    note = f'&lt;img src="data:image/png;base64,{red[:12]}"&gt;'  # as the templates escape a note
+    found, text = images_and_text(pdf_bytes(f"<p>{note}</p><img src=\"data:image/png;base64,{red}\">"))
+    assert found == [(40, 20, (255, 0, 0))]
+    assert f'<img src="data:image/png;base64,{red[:12]}">' in text.replace("\r", "").replace("\n", "")
