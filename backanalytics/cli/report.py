@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from backanalytics import columns as C
+from backanalytics import quick_exit
 from backanalytics.cli import ASSESSMENTS_HELP, ClientOpt, ColumnMap, DateOrder, Files, app, fail
 from backanalytics.cli.inputs import (
     echo_how_read,
@@ -139,6 +140,7 @@ def report_cmd(
         typer.echo(report.summary(), err=True)
         echo_how_read(report, err=True)
         scores = read_assessments_or_exit(assessments, files, report)
+        quick_exit.freeze_long_lived()  # the modules and the log: kept to the end
         try:
             result = build_reports(report.valid, out, clients=None if all_clients else [client],
                                    formats=REPORT_FORMATS[fmt], exports=kinds, prescription=rx, as_of=as_of,

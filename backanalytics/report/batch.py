@@ -102,6 +102,7 @@ def _init_worker(setup: str) -> None:
     matplotlib.use("Agg")
     with open(setup, "rb") as file:
         _WORKER.update(pickle.load(file))
+    quick_exit.freeze_long_lived()  # the modules and the metrics: kept to the end
 
 
 #: The workers' setup files (:func:`_write_setup`) start with this name.

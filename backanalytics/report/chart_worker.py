@@ -86,3 +86,4 @@ def _warm_up() -> None:
         ax.set_title("Pain (0-10 NPRS)")
         fig.suptitle("warm-up", fontweight="bold")
     to_data_uri(fig)
+    quick_exit.freeze_long_lived()  # the modules: kept to the end
