@@ -141,19 +141,22 @@ def test_one_clients_chart_worker_skips_teardown(witness, sample_path, tmp_path)
     assert teardowns(log) == [] and (tmp_path / "out" / "client_anna.html").exists()
 
 
-# Loaded by every child Python (workers included): gc.freeze records the process that calls it.
+# Loaded by every child Python (workers included): gc.freeze records the process that calls it and
+# the collection thresholds it runs with.
 FREEZE_WITNESS = '''
 import gc, os
 def _recorded(_freeze=gc.freeze, _path=os.environ["FREEZE_WITNESS"]):
     with open(_path, "a") as f:
-        f.write(f"{os.getpid()}\\n")
+        f.write(f"{os.getpid()} {gc.get_threshold()}\\n")
     _freeze()
 gc.freeze = _recorded
 '''
 
 
-def frozen_pids(log: Path) -> list[str]:
-    return log.read_text(encoding="utf-8").split() if log.exists() else []
+def frozen(log: Path) -> list[tuple[str, str]]:
+    """(pid, thresholds) of each gc.freeze call."""
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    return [tuple(line.split(" ", 1)) for line in lines]  # type: ignore[misc]
 
 
 @needs_command
@@ -161,24 +164,29 @@ def frozen_pids(log: Path) -> list[str]:
     (["--client", "anna", "--format", "html"], 2),  # the command and one client's chart worker
     (["--all", "--jobs", "2", "--format", "html", "--export", "none"], 3),  # the command and two workers
 ])
-def test_the_command_and_its_workers_freeze_what_they_keep_to_the_end(sample_path, tmp_path, args, processes):
+def test_the_command_and_its_workers_freeze_what_they_keep_and_collect_less_often(sample_path, tmp_path, args,
+                                                                                  processes):
+    from backanalytics.quick_exit import THRESHOLDS
+
     log = tmp_path / "frozen.txt"
     env = sitecustomize_env(tmp_path, FREEZE_WITNESS, str(ROOT), FREEZE_WITNESS=str(log))
     done = run(["report", str(sample_path), *args, "--out", "out"], env, tmp_path)
     assert done.returncode == 0, done.stderr
-    pids = frozen_pids(log)
-    assert len(pids) == len(set(pids)) == processes  # once each, in every process
+    calls = frozen(log)
+    assert len(calls) == len({pid for pid, _ in calls}) == processes  # once each, in every process
+    assert {thresholds for _, thresholds in calls} == {str(THRESHOLDS)}
 
 
-def test_a_program_calling_the_command_freezes_nothing(sample_path, tmp_path):
-    # Another program (here CliRunner) calling main keeps its garbage collection as it was.
+def test_a_program_calling_the_command_keeps_its_garbage_collection(sample_path, tmp_path):
+    # Another program (here CliRunner) calling main: nothing frozen, thresholds as they were.
     import gc
 
     from backanalytics import quick_exit
 
-    before = gc.get_freeze_count()
+    before = gc.get_freeze_count(), gc.get_threshold()
     quick_exit.freeze_long_lived()
     done = CliRunner().invoke(app, ["report", str(sample_path), "--client", "anna", "--format", "html",
                                     "--jobs", "1", "--out", str(tmp_path / "out")])
     assert done.exit_code == 0, done.output
-    assert gc.get_freeze_count() == before
+    assert (gc.get_freeze_count(), gc.get_threshold()) == before
+    assert gc.get_threshold() != quick_exit.THRESHOLDS
