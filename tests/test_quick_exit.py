@@ -190,3 +190,12 @@ def test_a_program_calling_the_command_keeps_its_garbage_collection(sample_path,
     assert done.exit_code == 0, done.output
     assert (gc.get_freeze_count(), gc.get_threshold()) == before
     assert gc.get_threshold() != quick_exit.THRESHOLDS
+
+
+def test_python_thresholds_come_back_when_a_worker_freezes():
+    code = ("import gc; from backanalytics import quick_exit as q; print(gc.get_threshold()); q.in_worker(); "
+            "print(gc.get_threshold()); q.freeze_long_lived(); print(gc.get_threshold())")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["(700, 10, 10)", "(20000, 20, 20)", "(700, 10, 10)"]
