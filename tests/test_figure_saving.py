@@ -75,3 +75,55 @@ def test_a_worker_process_draws_the_same_charts_as_this_one():
     assert [f.key for f in shared] == [f.key for f in here]
     assert set(figures.AWAY) <= {f.key for f in shared}
     assert shared == here  # same headings, captions, alt texts and PNG bytes, in report order
+
+
+def one_axes_charts(metrics, client: str) -> dict:
+    """The report's one-axes charts of a client that are placed from their text (not the calendar)."""
+    from backanalytics.report import figures
+
+    return {key: make() for key, _, _, make in figures._client_charts(metrics, client)
+            if key in ("weekly", "relief", "phases") or key.startswith("function-")}
+
+
+def test_one_axes_report_charts_are_placed_from_their_text_inside_the_figure():
+    import backanalytics as ba
+    from backanalytics.plots.placement import EDGE
+    from backanalytics.report.content import compute_metrics
+    from tests.conftest import SAMPLE
+    from tests.test_plots import assert_texts_inside
+
+    scores = ba.validate_assessments(SAMPLE.parent / "sample_assessments.csv").valid
+    metrics = compute_metrics(ba.validate(SAMPLE).valid, assessments=scores)
+    seen = set()
+    for client in metrics.clients:
+        for key, fig in one_axes_charts(metrics, client).items():
+            seen.add(key.split("-")[0])
+            assert fig.get_layout_engine() is None, key  # no layout engine: placed when drawn
+            fig.draw_without_rendering()
+            assert_texts_inside(fig)
+            ax = fig.axes[0]
+            frame, px = ax.get_window_extent(), fig.dpi / 72
+            assert ax.title.get_window_extent().y0 >= frame.y1, (client, key)  # the title above the data
+            # The y label starts EDGE points from the figure's left edge: the margin is what the text needs.
+            assert abs(ax.yaxis.label.get_window_extent().x0 - EDGE * px) < 1.5, (client, key)
+            legend = ax.get_legend()
+            if legend is not None and legend.get_window_extent().x0 >= frame.x1:  # beside the axes
+                assert fig.bbox.x1 - EDGE * px - 1.5 <= legend.get_window_extent().x1 <= fig.bbox.x1, (client, key)
+    assert seen == {"weekly", "relief", "phases", "function"}
+
+
+def test_a_text_that_runs_off_the_figure_across_a_gap_between_words_is_saved_whole():
+    # The figure's edge falls in the spaces between two words: the edge pixels are white, so the
+    # text's measured extent, not the pixels, tells the chart runs past the figure.
+    from backanalytics.report import figures
+
+    fig = figures.new_figure((3.0, 2.0), layout="none")
+    fig.add_axes((0.3, 0.3, 0.4, 0.4)).plot([0, 1], [0, 1])  # well inside: only the note reaches an edge
+    note = fig.text(0.5, 0.5, "start" + " " * 60 + "end")
+    fig.draw_without_rendering()
+    start = fig.text(0.5, 0.5, "start").get_window_extent()
+    end_x = note.get_window_extent().x1
+    assert start.x1 < fig.bbox.x1 - 10 and end_x > fig.bbox.x1 + 30  # "start" inside, "end" past the edge
+    fig.texts.pop()  # (the measuring copy)
+    width, _ = png_size(figures.to_data_uri(fig))
+    assert width > 3.0 * figures.DPI + 30  # "end" is in the PNG

@@ -11,7 +11,9 @@ is laid out once, before it is drawn, and drawn once.
 
 - :func:`place_column`: axes stacked in a column, sharing their left and right edges (the
   progress chart's two panels);
-- :func:`place_side_by_side`: two axes in a row, the left one with its legend (the stretch mix).
+- :func:`place_side_by_side`: two axes in a row, the left one with its legend (the stretch mix);
+- :func:`place_single`: one axes, with what sits just right of it (the report's weekly, relief,
+  A/B phase and questionnaire charts).
 
 Both take figures made by :func:`backanalytics.report.figures.new_figure` or any other, and
 ``SubFigure``s.
@@ -19,6 +21,7 @@ Both take figures made by :func:`backanalytics.report.figures.new_figure` or any
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -176,3 +179,87 @@ def place_side_by_side(fig: Figure | SubFigure, left: Axes, right: Axes, ratio: 
     left.set_position((x0 / width, bottom / height, left_w / width, axes_h / height))
     right_x = x0 + 1.01 * left_w + between
     right.set_position((right_x / width, bottom / height, max(right_w, 1.0) / width, axes_h / height))
+
+
+def _right_of(ax: Axes) -> list[tuple[float, float]]:
+    """What ``ax`` holds just right of its frame: (where it starts, in axes widths from the
+    left edge; its width in display pixels) for its legend and its texts placed at ``x >= 1`` in
+    axes coordinates (a note beside the data, as the A/B phase chart writes its effect sizes)."""
+    box = ax.get_window_extent()
+    found = []
+    legend = ax.get_legend()
+    if legend is not None:
+        extent = legend.get_window_extent()
+        if box.width > 0 and extent.x0 >= box.x1:
+            found.append(((extent.x0 - box.x0) / box.width, extent.width))
+    for text in ax.texts:
+        if text.get_visible() and text.get_text() and text.get_transform() == ax.transAxes \
+                and text.get_position()[0] >= 1 and text.get_horizontalalignment() == "left":
+            found.append((text.get_position()[0], text.get_window_extent().width))
+    return found
+
+
+def wrap_to_width(text: Text, pixels: float) -> None:
+    """Break ``text`` into lines at spaces so that it is at most ``pixels`` wide (measured once,
+    the line length scaled from it); a text that fits, or has no space to break at, is left as it is.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure(figsize=(4, 3), dpi=100).add_subplot()
+    >>> title = ax.set_title("anna: pain may have improved once stretching began (NAP 0.79)")
+    >>> wrap_to_width(title, 300)
+    >>> "\\n" in title.get_text() and bool(title.get_window_extent().width <= 300)
+    True
+    """
+    words = text.get_text()
+    wide = text.get_window_extent().width
+    if wide <= pixels or " " not in words:
+        return
+    longest = max(len(line) for line in words.splitlines())
+    for chars in range(int(longest * pixels / wide), 0, -1):  # the measured width, scaled; then shorter
+        text.set_text("\n".join(textwrap.wrap(" ".join(words.split()), chars, break_long_words=False)))
+        if text.get_window_extent().width <= pixels or chars < 8:
+            return
+
+
+def place_single(fig: Figure | SubFigure, ax: Axes) -> None:
+    """Place one drawn axes so that its text fills the figure less :data:`EDGE` all round.
+
+    Left of it the y label and tick labels, above it its titles (under the figure's heading, if
+    any), below it the x tick labels, the date axis' year and the x label; on the right what it
+    holds just outside its frame (a legend anchored at its top right corner, a note at ``x >= 1``
+    in axes coordinates), which keeps its place relative to the axes, or else half the widest x
+    tick label (the last may sit on the edge).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> fig = Figure(figsize=(6, 3), dpi=100)
+    >>> ax = fig.add_subplot()
+    >>> _ = ax.plot([0, 1], [0, 1], label="pain"), ax.set_ylabel("score"), ax.set_title("Pain")
+    >>> _ = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    >>> place_single(fig, ax)
+    >>> fig.draw_without_rendering()
+    >>> legend = ax.get_legend().get_window_extent()
+    >>> bool(legend.x0 > ax.get_window_extent().x1 and legend.x1 <= fig.bbox.x1 - EDGE * 100 / 72 + 0.5)
+    True
+    """
+    px = _points(fig)
+    width, height = fig.bbox.width / px, fig.bbox.height / px
+    own_layout(fig)
+    left = EDGE + _left(ax, px)
+    room = width - left - EDGE
+    for title in titles(ax):  # a long title (a long client id) wraps instead of running off the figure
+        wrap_to_width(title, (width - 2 * EDGE if title.get_horizontalalignment() == "center" else room) * px)
+    axes_w = room - widest(drawn_ticklabels(ax, "x"), px) / 2
+    for at, pixels in _right_of(ax):  # starts at `at` axes widths, ends within the figure
+        axes_w = min(axes_w, (room - pixels / px) / at)
+    head = tallest(heading(fig), px)
+    top = EDGE + (head + ROW_GAP / 2 if head else 0.0) + _above(ax, px)
+    bottom = EDGE + _below(ax, px)
+    ax.set_position((left / width, bottom / height, max(axes_w, 1.0) / width,
+                     max(height - top - bottom, 1.0) / height))
+    for text in heading(fig):  # its top EDGE below the figure's
+        text.set_y(1 - EDGE / height)
+        text.set_verticalalignment("top")

@@ -63,7 +63,7 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
         fig.canvas.draw()
         rgba = np.asarray(fig.canvas.buffer_rgba())
         box = _drawn_box(rgba)
-        if box is not None:
+        if box is not None and not _text_beyond(fig):
             top, bottom, left, right = box
             pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
             # Pillow crops and drops the alpha in place (numpy's pad and an RGB array from it copied
@@ -77,6 +77,24 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white", metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _text_beyond(fig: Figure) -> bool:
+    """Whether a title, label, note or legend text of ``fig`` runs past its edge: the pixels at the
+    edge may be a gap between two words (a title cut after "includes no" left the edge white)."""
+    texts = [*fig.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [legend.get_title(), *legend.get_texts()]
+    box = fig.bbox
+    for text in texts:
+        if text.get_visible() and text.get_text():
+            extent = text.get_window_extent()
+            if extent.x0 < box.x0 or extent.x1 > box.x1 or extent.y0 < box.y0 or extent.y1 > box.y1:
+                return True
+    return False
 
 
 #: zlib level of the embedded PNGs: 1 writes a chart in about half the time of the default 6, for
@@ -125,9 +143,17 @@ def new_figure(size: tuple[float, float], layout: str = "tight") -> Figure:
     return fig
 
 
-def _axes_figure(draw: Callable[..., object], size: tuple[float, float]) -> Figure:
-    fig = new_figure(size)
-    draw(ax=fig.add_subplot())
+def _axes_figure(draw: Callable[..., object], size: tuple[float, float], placed: bool = True) -> Figure:
+    """A one-axes chart: ``draw(ax=...)``, then the axes placed from its measured text
+    (:func:`backanalytics.plots.placement.place_single`), or by tight layout when not ``placed``
+    (the calendar: its colour bar and equal aspect are tight layout's to fit)."""
+    from backanalytics.plots.placement import place_single
+
+    fig = new_figure(size, layout="tight" if not placed else "none")
+    ax = fig.add_subplot()
+    draw(ax=ax)
+    if placed:
+        place_single(fig, ax)
     return fig
 
 
@@ -214,7 +240,8 @@ def _client_charts(metrics: Metrics, client: str,
              log, client, ax=ax, as_of=as_of, weekly=metrics.weekly, prescription=prescription), (WIDTH, 3.0))),
         ("calendar", "Calendar",
          "Each square is a day; darker means more minutes of stretching.",
-         lambda: _axes_figure(lambda ax: plots.calendar_heatmap(log, client, ax=ax, as_of=as_of), (WIDTH, 2.5))),
+         lambda: _axes_figure(lambda ax: plots.calendar_heatmap(log, client, ax=ax, as_of=as_of), (WIDTH, 2.5),
+                                   placed=False)),
         ("relief", "Pain before and after each session",
          "Green with a downward triangle: pain eased during the session; orange with an upward "
          "triangle: pain rose (stretching should not hurt).",
