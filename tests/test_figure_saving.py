@@ -127,3 +127,39 @@ def test_a_text_that_runs_off_the_figure_across_a_gap_between_words_is_saved_who
     fig.texts.pop()  # (the measuring copy)
     width, _ = png_size(figures.to_data_uri(fig))
     assert width > 3.0 * figures.DPI + 30  # "end" is in the PNG
+
+
+LONG_ID = "Margaret-Anne Fitzgerald-Worthington (referral 2026-117, Dr. O'Sullivan)"
+
+
+def test_a_long_client_id_wraps_or_is_cut_short_and_no_report_chart_runs_off_its_figure():
+    import backanalytics as ba
+    from backanalytics import plots
+    from backanalytics.plots.placement import titles
+    from backanalytics.report import figures
+    from backanalytics.report.content import compute_metrics
+    from tests.conftest import SAMPLE
+    from tests.test_plots import assert_texts_inside
+
+    log = ba.validate(SAMPLE).valid
+    log["client_id"] = log["client_id"].astype(str).replace({"hugo": LONG_ID})
+    metrics = compute_metrics(log)
+    for key, _, _, make in figures._client_charts(metrics, LONG_ID):
+        fig = make()
+        fig.draw_without_rendering()
+        if key == "calendar":  # a title centred over a narrow calendar: the saved PNG grows to hold it
+            continue
+        assert_texts_inside(fig)
+        if key == "mix":  # the left panel's title wraps before the right panel's starts
+            left, right = (titles(ax)[0].get_window_extent() for ax in fig.axes[:2])
+            assert left.x1 < right.x0
+    overview = figures.caseload_figures(metrics)[0]
+    assert png_size(overview.src)[0] <= figures.WIDE * figures.DPI  # not grown past the page
+    fig = figures.new_figure((figures.WIDE, 7.5), layout="none")
+    plots.caseload_chart(metrics.log, fig=fig, as_of=metrics.as_of, tables=metrics)
+    fig.draw_without_rendering()
+    assert_texts_inside(fig)
+    panels = [ax.get_title("left") for ax in fig.axes[1:]]
+    assert any(t.startswith("6. Marg") and t.endswith("… [warning]") for t in panels), panels
+    label = next(t for t in fig.axes[0].texts if t.get_gid() == f"label:{LONG_ID}")
+    assert label.get_text().startswith("Margaret-Anne F…")

@@ -45,6 +45,7 @@ from backanalytics.plots.caseload_layout import (
     size_in_points,
     wrap_to,
 )
+from backanalytics.plots.placement import shorten_to_width
 from backanalytics.plots.progress import broken_at_gaps
 from backanalytics.plots.style import (
     COLORS,
@@ -172,6 +173,8 @@ def caseload_scatter(log: pd.DataFrame, ax: Axes | None = None, *, as_of: object
     return ax
 
 
+#: Characters of a client id a dot's label shows (a longer id ends in "…": the label keeps to the dot).
+LABEL_CHARS = 16
 #: Where a client's label may go, tried in order: (offset in points, horizontal alignment).
 LABEL_SPOTS = (((7, 0), "left"), ((-7, 0), "right"), ((7, 12), "left"), ((7, -12), "left"),
                ((-7, 12), "right"), ((-7, -12), "right"))
@@ -199,7 +202,8 @@ def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
     for i in order:
         client, row = shown.index[i], shown.iloc[i]
         flagged = row["severity"] != "none"
-        text = "\n".join([str(client), *textwrap.wrap(row["flags"], 18)]) if flagged else str(client)
+        name = str(client) if len(str(client)) <= LABEL_CHARS else str(client)[:LABEL_CHARS - 1].rstrip() + "…"
+        text = "\n".join([name, *textwrap.wrap(row["flags"], 18)]) if flagged else name
         label = ax.annotate(text, (100 * row["adherence"], row["pain_change"]), xytext=(x0, y0),
                             textcoords="offset points", va="center", fontsize=8, gid=f"label:{client}",
                             fontweight="bold" if flagged else "normal", color="black" if flagged else GREY)
@@ -277,8 +281,10 @@ def caseload_trends(log: pd.DataFrame, fig: Figure | SubFigure | None = None, *,
             ax.plot(x, y, color=COLORS[C.PAIN], linewidth=1.8, gid="rolling")
         change = "" if pd.isna(row["pain_change"]) else f"pain {row['pain_change']:+.1f}"
         marker = {"alert": " [ALERT]", "warning": " [warning]"}.get(row["severity"], "")
-        ax.set_title(f"{first_rank + i}. {client}{marker}", fontsize=9.5, y=1.0,  # y: no title search
-                     color=COLORS["bad"] if row["severity"] == "alert" else "black")
+        title = ax.set_title("", fontsize=9.5, y=1.0,  # y: no title search
+                             color=COLORS["bad"] if row["severity"] == "alert" else "black")
+        # A client id longer than the panel is cut short ("…"); the caseload table has it whole.
+        shorten_to_width(title, ax.get_window_extent().width, f"{first_rank + i}. ", str(client), marker)
         note = "; ".join(p for p in (change, row["flags"]) if p)
         ax.text(0.02, 0.04, "\n".join(textwrap.wrap(note, 34)[:2]), transform=ax.transAxes, fontsize=7.5,
                 color=GREY, va="bottom")

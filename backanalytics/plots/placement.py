@@ -136,6 +136,9 @@ def place_column(fig: Figure | SubFigure, axes: Sequence[Axes]) -> None:
     left = EDGE + max(_left(ax, px) for ax in axes)
     overhang = max(widest(drawn_ticklabels(ax, "x"), px) / 2 for ax in axes)
     axes_w = min((width - left - EDGE - max(legend_w)) / 1.01, width - left - EDGE - overhang)
+    fit_heading(fig)
+    for ax in axes:
+        fit_titles(ax, (width - left - EDGE) * px)
     head = tallest(heading(fig), px)
     top = EDGE + (head + ROW_GAP / 2 if head else 0.0)
     above = [_above(ax, px) for ax in axes]
@@ -172,12 +175,14 @@ def place_side_by_side(fig: Figure | SubFigure, left: Axes, right: Axes, ratio: 
     right_pad = EDGE + widest(drawn_ticklabels(right, "x"), px) / 2
     room = width - x0 - between  # for both axes, the right margin and the legend's 1 % gap
     right_w = min((room - right_pad) / (1.01 * ratio + 1), (room - EDGE - widest(titles(right), px)) / (1.01 * ratio))
+    left_w = max(ratio * right_w, 1.0)
+    right_x = x0 + 1.01 * left_w + between
+    fit_titles(left, (right_x - x0 - GAP) * px)  # a long client id: the left title wraps before the right one
+    fit_titles(right, (width - right_x - EDGE) * px)
     top = EDGE + max(_above(left, px), _above(right, px))
     bottom = EDGE + max(_below(left, px), _below(right, px))
     axes_h = max(height - top - bottom, 1.0)
-    left_w = max(ratio * right_w, 1.0)
     left.set_position((x0 / width, bottom / height, left_w / width, axes_h / height))
-    right_x = x0 + 1.01 * left_w + between
     right.set_position((right_x / width, bottom / height, max(right_w, 1.0) / width, axes_h / height))
 
 
@@ -223,6 +228,50 @@ def wrap_to_width(text: Text, pixels: float) -> None:
             return
 
 
+def shorten_to_width(text: Text, pixels: float, before: str, middle: str, after: str = "") -> None:
+    """Set ``text`` to ``before + middle + after``, with ``middle`` cut short and ended with "…"
+    when the whole is wider than ``pixels`` (a client id in a small panel's title).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure(figsize=(4, 3), dpi=100).add_subplot()
+    >>> title = ax.set_title("")
+    >>> shorten_to_width(title, 200, "6. ", "Margaret-Anne Fitzgerald-Worthington", " [warning]")
+    >>> title.get_text().startswith("6. Marg"), title.get_text().endswith("… [warning]")
+    (True, True)
+    >>> bool(title.get_window_extent().width <= 200)
+    True
+    """
+    text.set_text(before + middle + after)
+    wide = text.get_window_extent().width
+    if wide <= pixels:
+        return
+    keep = int(len(middle) * min(1.0, pixels / wide))
+    while keep > 1:
+        text.set_text(f"{before}{middle[:keep].rstrip()}…{after}")
+        if text.get_window_extent().width <= pixels:
+            return
+        keep -= max(1, keep // 8)
+
+
+def fit_titles(ax: Axes, pixels: float) -> None:
+    """Wrap the titles of ``ax`` (see :func:`wrap_to_width`) that are wider than ``pixels``."""
+    for title in titles(ax):
+        wrap_to_width(title, pixels)
+
+
+def fit_heading(fig: Figure | SubFigure) -> None:
+    """Wrap the figure's heading to the room right of where it starts (or, centred, to the
+    figure less :data:`EDGE` each side)."""
+    px = _points(fig)
+    width = fig.bbox.width / px
+    for text in heading(fig):
+        x = text.get_position()[0]
+        room = width * (1 - x) - EDGE if text.get_horizontalalignment() == "left" else width - 2 * EDGE
+        wrap_to_width(text, room * px)
+
+
 def place_single(fig: Figure | SubFigure, ax: Axes) -> None:
     """Place one drawn axes so that its text fills the figure less :data:`EDGE` all round.
 
@@ -250,8 +299,8 @@ def place_single(fig: Figure | SubFigure, ax: Axes) -> None:
     own_layout(fig)
     left = EDGE + _left(ax, px)
     room = width - left - EDGE
-    for title in titles(ax):  # a long title (a long client id) wraps instead of running off the figure
-        wrap_to_width(title, (width - 2 * EDGE if title.get_horizontalalignment() == "center" else room) * px)
+    fit_titles(ax, room * px)  # a long title (a long client id) wraps instead of running off the figure
+    fit_heading(fig)
     axes_w = room - widest(drawn_ticklabels(ax, "x"), px) / 2
     for at, pixels in _right_of(ax):  # starts at `at` axes widths, ends within the figure
         axes_w = min(axes_w, (room - pixels / px) / at)

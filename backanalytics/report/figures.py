@@ -147,13 +147,15 @@ def _axes_figure(draw: Callable[..., object], size: tuple[float, float], placed:
     """A one-axes chart: ``draw(ax=...)``, then the axes placed from its measured text
     (:func:`backanalytics.plots.placement.place_single`), or by tight layout when not ``placed``
     (the calendar: its colour bar and equal aspect are tight layout's to fit)."""
-    from backanalytics.plots.placement import place_single
+    from backanalytics.plots.placement import EDGE, fit_titles, place_single
 
     fig = new_figure(size, layout="tight" if not placed else "none")
     ax = fig.add_subplot()
     draw(ax=ax)
     if placed:
         place_single(fig, ax)
+    else:  # a long client id: the title wraps rather than the figure growing to hold it
+        fit_titles(ax, fig.bbox.width - 2 * EDGE * fig.dpi / 72)
     return fig
 
 
