@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
@@ -160,6 +159,8 @@ def get_ax(ax: Axes | None, figsize: tuple[float, float] = (8.0, 3.6)) -> Axes:
     """The caller's Axes, or a new one on a new constrained-layout figure."""
     if ax is not None:
         return ax
+    import matplotlib.pyplot as plt  # only here: reports draw on figures of their own, outside pyplot
+
     _, new = plt.subplots(figsize=figsize, layout="constrained")
     return new
 
@@ -168,6 +169,8 @@ def get_fig(fig: Figure | SubFigure | None, figsize: tuple[float, float]) -> Fig
     """The caller's (empty) Figure or SubFigure, or a new constrained-layout one."""
     if fig is not None:
         return fig
+    import matplotlib.pyplot as plt
+
     return plt.figure(figsize=figsize, layout="constrained")
 
 
