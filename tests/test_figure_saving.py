@@ -163,3 +163,28 @@ def test_a_long_client_id_wraps_or_is_cut_short_and_no_report_chart_runs_off_its
     assert any(t.startswith("6. Marg") and t.endswith("… [warning]") for t in panels), panels
     label = next(t for t in fig.axes[0].texts if t.get_gid() == f"label:{LONG_ID}")
     assert label.get_text().startswith("Margaret-Anne F…")
+
+
+def test_a_client_id_or_stretch_name_with_dollar_signs_is_drawn_as_text_not_math():
+    # "$\foo$" is not valid mathtext: read as math it made matplotlib raise while drawing, and the
+    # report of every client with it.
+    import backanalytics as ba
+    from backanalytics.plots.placement import titles
+    from backanalytics.report import figures
+    from backanalytics.report.content import compute_metrics
+    from tests.conftest import SAMPLE
+
+    odd = r"Jo $\foo$ {x}_1"
+    log = ba.validate(SAMPLE).valid
+    log["client_id"] = log["client_id"].astype(str).replace({"hugo": odd})
+    log["stretch"] = log["stretch"].astype(str).replace({"Sphinx Pose": r"My $\bar$ pose"})
+    metrics = compute_metrics(log)
+    shown = []
+    for *_, make in figures._client_charts(metrics, odd):
+        fig = make()
+        figures.to_data_uri(fig)  # drawn without an error
+        shown += [t.get_text() for ax in fig.axes for t in [*titles(ax), *ax.get_yticklabels()]]
+        shown += [t.get_text() for t in fig.texts]
+    assert any(odd in text for text in shown)  # the id as written, dollar signs and all
+    assert r"My $\bar$ pose" in shown  # the stretch mix's label
+    assert len(figures.caseload_figures(metrics)) == 1

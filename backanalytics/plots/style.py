@@ -108,6 +108,9 @@ RC: dict[str, Any] = {
     "savefig.bbox": "tight",
     "svg.fonttype": "none",
     "figure.facecolor": "white",
+    # Client ids and stretch names are the user's text: "$" must not start math ("Jo $\\foo$"
+    # made matplotlib raise on drawing, and the whole report with it).
+    "text.parse_math": False,
 }
 
 
@@ -141,12 +144,40 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def styled(func: F) -> F:
-    """Decorator: run a plot function inside :func:`plot_style`."""
+    """Decorator: run a plot function inside :func:`plot_style`; the titles and axis labels of
+    the axes it drew on are plain text too when the axes were made outside the style (a caller's
+    ``ax``): see :func:`plain_text`."""
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with plot_style():
-            return func(*args, **kwargs)
+            drawn = func(*args, **kwargs)
+        plain_text(drawn)
+        return drawn
     return wrapper  # type: ignore[return-value]
+
+
+def plain_text(drawn: Any) -> None:
+    """Turn math parsing off for the titles and axis labels of every axes of ``drawn``'s figure.
+
+    They hold client ids and stretch names, the user's text, and were made with the axes: when the
+    axes come from outside :func:`plot_style` they would otherwise read ``$...$`` as math (and a
+    client id like ``Jo $\\foo$`` would stop the chart, and the report, with an error).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.set_title("Jo $x$")
+    >>> plain_text(ax)
+    >>> ax.title.get_parse_math()
+    False
+    """
+    fig = drawn if isinstance(drawn, (Figure, SubFigure)) else getattr(drawn, "figure", None)
+    if fig is None:
+        return
+    for ax in fig.axes:
+        for text in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label):
+            text.set_parse_math(False)
 
 
 def sequential_cmap() -> ListedColormap:
