@@ -15,7 +15,7 @@ is laid out once, before it is drawn, and drawn once.
 - :func:`place_single`: one axes, with what sits just right of it (the report's weekly, relief,
   A/B phase and questionnaire charts).
 
-Both take figures made by :func:`backanalytics.report.figures.new_figure` or any other, and
+All take figures made by :func:`backanalytics.report.figures.new_figure` or any other, and
 ``SubFigure``s.
 """
 

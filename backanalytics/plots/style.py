@@ -157,7 +157,9 @@ def styled(func: F) -> F:
 
 
 def plain_text(drawn: Any) -> None:
-    """Turn math parsing off for the titles and axis labels of every axes of ``drawn``'s figure.
+    """Turn math parsing off for the titles and axis labels of ``drawn``: an Axes, or every axes
+    of a Figure or SubFigure (a plot function that fills a figure). Other axes of the caller's
+    figure keep theirs.
 
     They hold client ids and stretch names, the user's text, and were made with the axes: when the
     axes come from outside :func:`plot_style` they would otherwise read ``$...$`` as math (and a
@@ -166,16 +168,15 @@ def plain_text(drawn: Any) -> None:
     Examples
     --------
     >>> from matplotlib.figure import Figure
-    >>> ax = Figure().add_subplot()
-    >>> _ = ax.set_title("Jo $x$")
+    >>> fig = Figure()
+    >>> ax, other = fig.subplots(1, 2)
+    >>> _ = ax.set_title("Jo $x$"), other.set_title(r"$\\alpha$")
     >>> plain_text(ax)
-    >>> ax.title.get_parse_math()
-    False
+    >>> ax.title.get_parse_math(), other.title.get_parse_math()
+    (False, True)
     """
-    fig = drawn if isinstance(drawn, (Figure, SubFigure)) else getattr(drawn, "figure", None)
-    if fig is None:
-        return
-    for ax in fig.axes:
+    axes = drawn.axes if isinstance(drawn, (Figure, SubFigure)) else [drawn] if isinstance(drawn, Axes) else []
+    for ax in axes:
         for text in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label):
             text.set_parse_math(False)
 

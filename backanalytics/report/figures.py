@@ -243,7 +243,7 @@ def _client_charts(metrics: Metrics, client: str,
         ("calendar", "Calendar",
          "Each square is a day; darker means more minutes of stretching.",
          lambda: _axes_figure(lambda ax: plots.calendar_heatmap(log, client, ax=ax, as_of=as_of), (WIDTH, 2.5),
-                                   placed=False)),
+                              placed=False)),
         ("relief", "Pain before and after each session",
          "Green with a downward triangle: pain eased during the session; orange with an upward "
          "triangle: pain rose (stretching should not hurt).",

@@ -9,6 +9,7 @@ only ``data:`` URIs otherwise.
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import re
 import secrets
@@ -85,15 +86,11 @@ def pdf_bytes(html: str) -> bytes:
                            media_type="print").write_pdf(font_config=_font_config())
 
 
-_FONTS: list[object] = []
-
-
+@functools.cache
 def _font_config() -> object:
     """One WeasyPrint font configuration for every PDF this process writes (a new one for each
     took 4 % of a report's PDF time; the reports declare no ``@font-face``, so there is nothing
     in it that one report could leave for the next)."""
-    if not _FONTS:
-        from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import FontConfiguration
 
-        _FONTS.append(FontConfiguration())
-    return _FONTS[0]
+    return FontConfiguration()
