@@ -85,12 +85,11 @@ def compare(name: str, command: list[str] | None, runs: int, action: object = No
     if runs > 1:
         timed(command, action)
     floor, best = float("inf"), float("inf")
-    for run in range(runs):
+    for _ in range(runs):
         floor = min(floor, timed(pandas))
         best = min(best, timed(command, action))
-        if run == runs - 1:
-            for _ in range(max(1, 3 - runs)):
-                floor = min(floor, timed(pandas))
+    for _ in range(max(1, 3 - runs)):  # after the last run too
+        floor = min(floor, timed(pandas))
     return {"name": name, "seconds": best, "pandas": floor, "ratio": best / floor}
 
 

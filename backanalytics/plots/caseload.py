@@ -202,7 +202,8 @@ def _label_clients(ax: Axes, shown: pd.DataFrame) -> None:
     for i in order:
         client, row = shown.index[i], shown.iloc[i]
         flagged = row["severity"] != "none"
-        name = str(client) if len(str(client)) <= LABEL_CHARS else str(client)[:LABEL_CHARS - 1].rstrip() + "…"
+        name = str(client)
+        name = name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1].rstrip() + "…"
         text = "\n".join([name, *textwrap.wrap(row["flags"], 18)]) if flagged else name
         label = ax.annotate(text, (100 * row["adherence"], row["pain_change"]), xytext=(x0, y0),
                             textcoords="offset points", va="center", fontsize=8, gid=f"label:{client}",
