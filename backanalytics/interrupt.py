@@ -11,8 +11,10 @@ Three things stand between a Ctrl-C and a clean stop, and this module handles ea
   even when every exception was swallowed. The swallowed one is not printed.
 - A terminal sends Ctrl-C to every process of the foreground group, worker processes included; a
   worker still importing would print its own traceback. :func:`sigint_deferred` blocks the signal
-  while workers are started: they inherit the blocked signal (they never see Ctrl-C; the parent
-  stops them), and the parent receives a Ctrl-C pressed meanwhile as soon as the block ends.
+  while workers are started (:func:`starting_workers`, which starts multiprocessing's resource
+  tracker first: starting it unblocks the signal): they inherit the blocked signal (they never see
+  Ctrl-C; the parent stops them), and the parent receives a Ctrl-C pressed meanwhile as soon as the
+  block ends.
 - A process pool left by an exception waits for every queued task. :func:`stop_pool_on_interrupt`
   cancels the queued ones; the tasks running finish their file (each written atomically).
 
@@ -137,6 +139,25 @@ def sigint_deferred() -> Iterator[None]:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         if not _local.deferring:
             check()
+
+
+@contextmanager
+def starting_workers() -> Iterator[None]:
+    """:func:`sigint_deferred` for starting worker processes, with multiprocessing's resource
+    tracker started first.
+
+    Starting the tracker unblocks SIGINT in the calling thread (CPython's
+    ``resource_tracker.ensure_running`` blocks it around the tracker's start, then unblocks it
+    whatever it was before). Started inside the block, by the pool's first queue, it let the worker
+    started next inherit an unblocked SIGINT: a Ctrl-C while that worker was starting Python made
+    it print "Fatal Python error ... KeyboardInterrupt" under the command's one line.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # POSIX: where the tracker and the masks exist
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    with sigint_deferred():
+        yield
 
 
 @contextmanager

@@ -354,6 +354,28 @@ def test_ctrl_c_while_one_clients_chart_worker_starts_prints_one_line(small_csv,
     assert not [p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".csv"]
 
 
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="signal masks are POSIX")
+def test_a_worker_started_with_its_pool_inherits_sigint_blocked(tmp_path):
+    # The pool's first queue starts multiprocessing's resource tracker, and starting it unblocks
+    # SIGINT in this thread: the worker then started could print "Fatal Python error" under the
+    # command's one line when Ctrl-C came while it started Python (one run in four of the test above).
+    # In a fresh interpreter, where no tracker runs yet.
+    code = ("import multiprocessing, signal\nfrom concurrent.futures import ProcessPoolExecutor\n"
+            "from backanalytics.interrupt import starting_workers\n"
+            "def child_blocks():\n    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"
+            "if __name__ == '__main__':\n"
+            "    with starting_workers():\n"
+            "        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('spawn'))\n"
+            "        here = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])\n"
+            "        done = pool.submit(child_blocks)\n"
+            "    print(here, done.result())\n    pool.shutdown()\n")
+    script = tmp_path / "probe.py"
+    script.write_text(code, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env(), cwd=ROOT,
+                         check=True)
+    assert out.stdout.split() == ["True", "True"]  # blocked here while starting, and in the worker
+
+
 def test_one_clients_report_is_the_same_with_and_without_its_chart_worker(sample_path, tmp_path):
     pages = {}
     for label, jobs in (("worker", []), ("one process", ["--jobs", "1"])):

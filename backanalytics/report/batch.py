@@ -29,7 +29,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from backanalytics import columns as C
-from backanalytics.interrupt import sigint_deferred, stop_pool_on_interrupt
+from backanalytics.interrupt import starting_workers, stop_pool_on_interrupt
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
@@ -193,11 +193,11 @@ def write_client_reports(metrics: Metrics, out_dir: Path, clients: Iterable[str]
             setup = _write_setup(out_dir, {"metrics": metrics, "out_dir": out_dir, "formats": tuple(formats),
                                            "options": options})
             try:
-                with sigint_deferred():  # a whole pool (see chart_worker.start_chart_worker), or none
+                with starting_workers():  # a whole pool (see chart_worker.start_chart_worker), or none
                     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                                initargs=(str(setup),))
                 with pool, stop_pool_on_interrupt(pool):
-                    with sigint_deferred():  # the workers start here; Ctrl-C is the parent's to handle
+                    with starting_workers():  # the workers start here; Ctrl-C is the parent's to handle
                         try:
                             written_by_client = pool.map(_worker_client, chosen)  # submits every client now
                         except OSError as exc:  # the workers started so far finish their client and stop

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-from backanalytics.interrupt import sigint_deferred, stop_pool_on_interrupt
+from backanalytics.interrupt import starting_workers, stop_pool_on_interrupt
 
 
 @contextmanager
@@ -56,7 +56,7 @@ def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
         return None
     # Ctrl-C waits until the pool is whole: its queues register their semaphores with the resource
     # tracker, and one registered but not yet set to be released would be reported as leaked.
-    with sigint_deferred():  # the worker starts here too; Ctrl-C is the parent's to handle
+    with starting_workers():  # the worker starts here too; Ctrl-C is the parent's to handle
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
         try:
             pool.submit(int)  # a pool starts its process on the first task
