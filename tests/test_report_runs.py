@@ -354,6 +354,32 @@ def test_ctrl_c_while_one_clients_chart_worker_starts_prints_one_line(small_csv,
     assert not [p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".csv"]
 
 
+def drawing(proc: subprocess.Popen[str]) -> Callable[[], bool]:
+    """The command draws charts: it has loaded matplotlib's renderer, which one client's report
+    does only once its metrics are computed and its chart worker has been handed the first chart."""
+    def check() -> bool:
+        try:
+            return "_backend_agg" in Path(f"/proc/{proc.pid}/maps").read_text()
+        except OSError:
+            return False
+    return check
+
+
+@pytest.mark.slow
+@needs_proc
+def test_ctrl_c_while_one_clients_charts_are_drawn_in_both_processes_prints_one_line(small_csv, tmp_path):
+    # The worker is handed its next chart from a callback: once the pool is stopped, that
+    # callback must neither print "exception calling callback" nor hand out another chart.
+    proc = start(["report", str(small_csv), "--client", "anna", "--format", "html", "--out", "reports"], tmp_path)
+    wait_for(proc, drawing(proc))
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == INTERRUPTED
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr and "callback" not in stderr
+    assert not [p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".csv"]
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="signal masks are POSIX")
 def test_a_worker_started_with_its_pool_inherits_sigint_blocked(tmp_path):
     # The pool's first queue starts multiprocessing's resource tracker, and starting it unblocks

@@ -126,9 +126,10 @@ def report_cmd(
     if out.exists() and not out.is_dir():
         raise fail(f"--out {out} exists and is not a folder")
     # One client's report: a second process imports the chart code while the log is read, then
-    # draws half of the charts (a batch spreads whole clients over processes instead).
+    # draws charts with this one (a batch spreads whole clients over processes instead). This
+    # process imports matplotlib only once the metrics are computed and the worker has a chart.
     with chart_worker(client is not None and jobs is None) as pool:
-        from backanalytics.report.batch import WorkerStartError, build_reports  # matplotlib: after the worker started
+        from backanalytics.report.batch import WorkerStartError, build_reports
 
         rx = read_prescription(prescription)
         report = read_or_exit(files, client, date_order, mapping)

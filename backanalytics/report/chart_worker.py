@@ -1,6 +1,6 @@
 """A second process for one client's report: it starts first and imports the chart code while
-this process reads and checks the log, then draws some of the charts
-(:data:`backanalytics.report.figures.AWAY`) while this one draws the rest.
+this process reads and checks the log, then draws charts while this one imports matplotlib and
+draws the others (:func:`share_charts`).
 
 A batch of reports (``--all``) already spreads clients over worker processes; one client's report
 would otherwise draw its charts one after another on one core.
@@ -16,11 +16,23 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+import pickle
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from backanalytics.interrupt import starting_workers, stop_pool_on_interrupt
+
+if TYPE_CHECKING:
+    from backanalytics.report.content import Metrics
+    from backanalytics.report.figures import EmbeddedFigure
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -87,3 +99,72 @@ def _warm_up() -> None:
         fig.suptitle("warm-up", fontweight="bold")
     to_data_uri(fig)
     quick_exit.freeze_long_lived()  # the modules: kept to the end
+
+
+def share_charts(pool: Executor, metrics: Metrics, client: str, keys: Sequence[str],
+                 prescription: float | object, draw_here: Callable[[str], T]) -> dict[str, T | EmbeddedFigure]:
+    """Draw one client's charts ``keys`` in ``pool``'s worker and in this process at once.
+
+    The charts wait in one line, in the order of ``keys``: the worker is handed the first, and the
+    next one each time it sends a chart back, while this process draws from the end of the line
+    (``draw_here(key)``) until none is left. So the two processes end together whatever each chart
+    costs and whenever each is ready: the worker, warmed up while the log was read, starts at
+    once; this process imports matplotlib first. The worker is handed one chart at a time (a
+    process pool queues two more ahead of the running one, out of this process's reach), and the
+    metrics are pickled once for all of them.
+
+    Returns
+    -------
+    dict
+        Chart key -> what ``draw_here`` returned, or the worker's
+        :class:`~backanalytics.report.figures.EmbeddedFigure`.
+    """
+    shared = _Pickled(secrets.token_hex(8), pickle.dumps(metrics, protocol=pickle.HIGHEST_PROTOCOL))
+    waiting = deque(keys)
+    sent: dict[str, Future[EmbeddedFigure]] = {}
+    lock = threading.Lock()
+
+    def send_next(_: object = None) -> None:  # also the callback of each chart the worker sends back
+        with lock:
+            if not waiting:
+                return
+            key = waiting.popleft()
+            try:
+                sent[key] = task = pool.submit(_draw_chart, shared, client, key, prescription)
+            except RuntimeError:  # shut down (Ctrl-C) or broken: this process draws what is left
+                waiting.appendleft(key)
+                return
+        task.add_done_callback(send_next)
+
+    send_next()
+    done: dict[str, T | EmbeddedFigure] = {}
+    while True:
+        with lock:
+            if not waiting:
+                break  # and nothing more is sent
+            key = waiting.pop()
+        done[key] = draw_here(key)
+    for key, task in sent.items():
+        done[key] = task.result()
+    return done
+
+
+@dataclass(frozen=True)
+class _Pickled:
+    """Metrics pickled once in the parent; unpickled once per worker process (by ``token``)."""
+
+    token: str
+    data: bytes
+
+
+_LOADED: dict[str, Metrics] = {}
+
+
+def _draw_chart(shared: _Pickled, client: str, key: str, prescription: float | object) -> EmbeddedFigure:
+    """In the worker: one chart of one client's report."""
+    from backanalytics.report.figures import render_chart
+
+    if shared.token not in _LOADED:
+        _LOADED.clear()  # one report's metrics at a time
+        _LOADED[shared.token] = pickle.loads(shared.data)  # pickled by our own parent process
+    return render_chart(_LOADED[shared.token], client, key, prescription)

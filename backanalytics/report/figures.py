@@ -3,7 +3,9 @@
 PNG (not SVG) keeps the HTML free of any ``http://`` namespace or metadata URL and renders the
 same in a browser and in WeasyPrint; the ``Software`` metadata matplotlib would write is dropped.
 Figures are created with :class:`matplotlib.figure.Figure` directly (no pyplot state), so a batch
-over hundreds of clients does not accumulate open figures.
+over hundreds of clients does not accumulate open figures. matplotlib is imported by the first
+figure, not with this module: one client's report reads the log and computes its metrics first,
+so that its chart worker can start drawing while this process imports matplotlib.
 """
 
 from __future__ import annotations
@@ -11,19 +13,18 @@ from __future__ import annotations
 import base64
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.layout_engine import PlaceHolderLayoutEngine, TightLayoutEngine
-from PIL import Image
 
 from backanalytics import columns as C
 from backanalytics.report.content import Metrics
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DPI = 150
 #: Padding of the tight layout, in font sizes: the space between panels and around the figure.
@@ -53,6 +54,11 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     takes ``savefig``'s tight save, which grows the PNG to hold it; so does any other figure
     (another resolution, constrained layout).
     """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine, TightLayoutEngine
+    from PIL import Image
+
     engine = fig.get_layout_engine()
     if (dpi == fig.dpi and isinstance(fig.canvas, FigureCanvasAgg)
             and (engine is None or isinstance(engine, (TightLayoutEngine, PlaceHolderLayoutEngine)))):
@@ -137,6 +143,10 @@ def new_figure(size: tuple[float, float], layout: str = "tight") -> Figure:
     constraint system: it took a third of a report chart's time). The caseload charts turn it
     off and place their axes themselves (:mod:`backanalytics.plots.caseload_layout`).
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import TightLayoutEngine
+
     engine = TightLayoutEngine(pad=TIGHT_PAD, rect=None) if layout == "tight" else layout
     fig = Figure(figsize=size, layout=engine, dpi=DPI)
     FigureCanvasAgg(fig)
@@ -189,8 +199,8 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
     prescription
         Passed to the weekly chart when it has to compute its own table.
     pool
-        A worker process (:func:`backanalytics.report.chart_worker.start_chart_worker`): the
-        charts in :data:`AWAY` are drawn there while this process draws the others.
+        A worker process (:func:`backanalytics.report.chart_worker.start_chart_worker`) that
+        draws charts while this process does (:func:`backanalytics.report.chart_worker.share_charts`).
 
     Returns
     -------
@@ -199,33 +209,42 @@ def client_figures(metrics: Metrics, client: str, prescription: float | object =
         chart when the client has a baseline phase.
     """
     charts = _client_charts(metrics, client, prescription)
-    away = [key for key, *_ in charts if key in AWAY] if pool is not None else []
-    drawn_away = pool.submit(render_charts, metrics, client, away, prescription) if away else None
-    done = {key: _embed(key, title, caption, make()) for key, title, caption, make in charts if key not in away}
-    if drawn_away is not None:
-        done.update(zip(away, drawn_away.result(), strict=True))
-    return [done[key] for key, *_ in charts]
+    if pool is None:
+        return [_embed(key, title, caption, make()) for key, title, caption, make in charts]
+    from backanalytics.report.chart_worker import share_charts
+
+    made = {key: (key, title, caption, make) for key, title, caption, make in charts}
+    order = sorted(made, key=lambda key: next((i for i, start in enumerate(WORKER_ORDER) if key.startswith(start)),
+                                              len(WORKER_ORDER)))
+    done = share_charts(pool, metrics, client, order, prescription,
+                        draw_here=lambda key: _embed(*made[key][:3], made[key][3]()))
+    return [done[key] for key in made]
 
 
-#: The charts a worker process draws when :func:`client_figures` has one: about half of the
-#: drawing time, less what this process spends importing matplotlib meanwhile (the split with
-#: the shortest report of four tried).
-AWAY = ("mix", "calendar")
+#: The order of the charts in line when :func:`client_figures` has a worker process: the worker,
+#: ready first, takes them from the front, this process from the back; each starts on a long one
+#: (the progress chart and the stretch mix take 0.2-0.3 s to draw, the others about 0.1 s), and the
+#: two meet on short ones.
+WORKER_ORDER = ("progress", "calendar", "phases", "weekly", "relief", "function-", "mix")
 
 
-def render_charts(metrics: Metrics, client: str, keys: Sequence[str],
-                  prescription: float | object = None) -> list[EmbeddedFigure]:
-    """Only the charts ``keys`` of one client's report (what a worker process draws)."""
-    charts = {key: (key, title, caption, make) for key, title, caption, make in
-              _client_charts(metrics, client, prescription)}
-    return [_embed(*charts[key][:3], charts[key][3]()) for key in keys]
+def render_chart(metrics: Metrics, client: str, key: str, prescription: float | object = None) -> EmbeddedFigure:
+    """Only the chart ``key`` of one client's report (what a worker process draws)."""
+    for name, title, caption, make in _client_charts(metrics, client, prescription):
+        if name == key:
+            return _embed(name, title, caption, make())
+    raise KeyError(f"client {client!r} has no {key!r} chart")
 
 
 def _client_charts(metrics: Metrics, client: str,
                    prescription: float | object = None) -> list[tuple[str, str, str, Callable[[], Figure]]]:
-    """Key, heading, caption and how to draw each chart of one client's report, in report order."""
-    from backanalytics import plots
+    """Key, heading, caption and how to draw each chart of one client's report, in report order.
+
+    Nothing is drawn, and matplotlib is not imported, until a chart's ``make()`` is called.
+    """
     from backanalytics.report.words import phase_words
+
+    plots = _Plots()
 
     log, as_of = metrics.log, metrics.as_of
     baseline = metrics.phase_date
@@ -266,8 +285,7 @@ def _client_charts(metrics: Metrics, client: str,
 
 def function_figures(metrics: Metrics, client: str) -> list[tuple[str, str, str, Callable[[], Figure]]]:
     """One chart per questionnaire the client filled in (ODI, RMDQ, PSFS), with its MCID band."""
-    from backanalytics.plots.function import function_chart
-
+    plots = _Plots()
     scores = metrics.assessments
     if scores is None:
         return []
@@ -275,8 +293,17 @@ def function_figures(metrics: Metrics, client: str) -> list[tuple[str, str, str,
     return [(f"function-{inst.lower()}", f"{inst} over time",
              "Each dot is a questionnaire; outside the shaded band (the first score ± the MCID) the change "
              "is clinically important.",
-             lambda inst=inst: _axes_figure(lambda ax: function_chart(mine, client, inst, ax=ax), (WIDTH, 2.8)))
+             lambda inst=inst: _axes_figure(lambda ax: plots.function_chart(mine, client, inst, ax=ax), (WIDTH, 2.8)))
             for inst in ("ODI", "RMDQ", "PSFS") if (mine["instrument"] == inst).any()]
+
+
+class _Plots:
+    """:mod:`backanalytics.plots` (and matplotlib with it), imported when a chart is first drawn."""
+
+    def __getattr__(self, name: str) -> Callable[..., object]:
+        from backanalytics import plots
+
+        return getattr(plots, name)
 
 
 CASELOAD_CAPTION = ("Left: each client's adherence against their change in pain (the dashed lines mark 80 % "
