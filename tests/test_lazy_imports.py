@@ -79,6 +79,19 @@ def test_the_report_code_imports_matplotlib_only_to_draw():
     assert loaded_after(code)["matplotlib"]  # drawing the first chart imported it
 
 
+def test_one_clients_report_starts_its_chart_worker_before_importing_pandas(tmp_path):
+    # The worker imports pandas and matplotlib while this process imports pandas and reads the
+    # log: started after this process's pandas, it was still importing when the metrics were ready.
+    code = ("import sys\nimport backanalytics.report.chart_worker as cw\nseen = []\nstart = cw.start_chart_worker\n"
+            "def spy(*args, **kwargs):\n    seen.append('pandas' in sys.modules)\n    return start(*args, **kwargs)\n"
+            "cw.start_chart_worker = spy\n"
+            "sys.argv = ['backanalytics', 'report', 'data/sample_logs.csv', '--client', 'anna', '--format', 'html', "
+            f"'--out', {str(tmp_path)!r}]\n"
+            "from backanalytics.cli import main\ntry:\n    main()\nexcept SystemExit as exc:\n"
+            "    assert exc.code == 0, exc.code\nassert seen == [False], seen")
+    assert loaded_after(code)["pandas"] and (tmp_path / "client_anna.html").exists()
+
+
 def test_metrics_need_no_scipy():
     code = ("import backanalytics as ba\nimport pandas as pd\n"
             "log = ba.validate('data/sample_logs.csv').valid\nba.outcomes(log)\n"

@@ -77,7 +77,7 @@ def report_cmd(
         "csv,parquet (default: both with --all, none with --client).")] = None,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", help="Worker processes for client reports (default: one per 3 clients, up to the CPUs, max 4; "
-        "one client's report draws half its charts in a second process). --jobs 1: everything in this process.")
+        "one client's report shares its charts with a second process). --jobs 1: everything in this process.")
     ] = None,
     assessments: Annotated[Path | None, typer.Option("--assessments", help=ASSESSMENTS_HELP)] = None,
     date_order: DateOrder = None,
@@ -97,9 +97,8 @@ def report_cmd(
 
       backanalytics report clinic_dataset/ --all --format html --export parquet
     """
-    import pandas as pd
-
-    from backanalytics.report.anonymize import MissingSecretError, resolve_secret
+    # pandas is imported after one client's chart worker has started (it imports pandas and
+    # matplotlib meanwhile): by a date option's check here, else by reading the log.
     from backanalytics.report.chart_worker import chart_worker
     from backanalytics.report.lock import FolderBusyError
     from backanalytics.report.pdf import PdfUnavailableError
@@ -111,12 +110,16 @@ def report_cmd(
     kinds = parse_exports(export if export is not None else ("both" if all_clients else "none"))
     for name, value in (("--phase-date", phase_date), ("--as-of", as_of)):
         if value is not None:
+            import pandas as pd
+
             try:
                 pd.Timestamp(value)
             except (ValueError, TypeError):
                 raise fail(f"{name} {value!r} is not a date (use YYYY-MM-DD)") from None
     key = None
     if anonymize:
+        from backanalytics.report.anonymize import MissingSecretError, resolve_secret
+
         try:
             key = resolve_secret(secret)
         except MissingSecretError as exc:
