@@ -59,3 +59,27 @@ def test_escaped_text_that_looks_like_a_chart_stays_text():
     found, text = images_and_text(pdf_bytes(f"<p>{note}</p><img src=\"data:image/png;base64,{red}\">"))
     assert found == [(40, 20, (255, 0, 0))]
     assert f'<img src="data:image/png;base64,{red[:12]}">' in text.replace("\r", "").replace("\n", "")
+
+
+def test_a_pool_renders_the_pdf_and_this_process_writes_it(tmp_path):
+    from concurrent.futures import Executor, Future
+
+    from backanalytics.report.batch import write_document
+    from backanalytics.report.pdf import pdf_bytes
+
+    class Recorder(Executor):
+        def __init__(self):
+            self.calls = []
+
+        def submit(self, fn, /, *args, **kwargs):
+            self.calls.append((fn, args))
+            done: Future = Future()
+            done.set_result(b"%PDF-from the worker")
+            return done
+
+    pool = Recorder()
+    path = write_document("<p>Hi</p>", tmp_path / "r.pdf", "pdf", pool)
+    assert pool.calls == [(pdf_bytes, ("<p>Hi</p>",))]
+    assert path.read_bytes() == b"%PDF-from the worker"
+    assert write_document("<p>Hi</p>", tmp_path / "r.html", "html", pool).read_text() == "<p>Hi</p>"
+    assert len(pool.calls) == 1  # HTML is written here

@@ -380,6 +380,44 @@ def test_ctrl_c_while_one_clients_charts_are_drawn_in_both_processes_prints_one_
     assert not [p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".csv"]
 
 
+@pytest.mark.slow
+@needs_proc
+def test_ctrl_c_while_one_clients_pdf_is_rendered_by_its_worker_leaves_nothing_half_written(small_csv, tmp_path):
+    # The worker renders the PDF and sends its bytes back: this process writes the file, so the
+    # file it removes on Ctrl-C cannot be written again by the worker afterwards.
+    out = tmp_path / "reports"
+    proc = start(["report", str(small_csv), "--client", "anna", "--format", "both", "--out", "reports"], tmp_path)
+    wait_for(proc, lambda: (out / "client_anna.html").exists())
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=600)
+    if proc.returncode == 0:  # the PDF was written before the signal came: it must be whole
+        assert b"%%EOF" in (out / "client_anna.pdf").read_bytes()[-32:]
+        return
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == INTERRUPTED and "Traceback" not in stderr
+    assert written(out) == {"client_anna.html"}  # no PDF, no part of one, no lock
+
+
+NO_WEASYPRINT = """
+import sys
+sys.modules["weasyprint"] = None  # import weasyprint: ImportError, in this process and its workers
+"""
+
+
+@needs_proc
+def test_one_clients_pdf_without_weasyprint_says_what_to_install(small_csv, tmp_path):
+    # The chart worker renders the PDF: WeasyPrint missing there is the same one-line error.
+    env = sitecustomize_env(tmp_path, NO_WEASYPRINT, str(ROOT), BACKANALYTICS_DEBUG="")
+    out = tmp_path / "reports"
+    done = subprocess.run([str(COMMAND), "report", str(small_csv), "--client", "anna", "--format", "both",
+                           "--out", str(out)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "error: PDF output needs WeasyPrint: pip install 'backanalytics[report]'")
+    assert "Traceback" not in done.stderr
+    assert written(out) == {"client_anna.html"}
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="signal masks are POSIX")
 def test_a_worker_started_with_its_pool_inherits_sigint_blocked(tmp_path):
     # The pool's first queue starts multiprocessing's resource tracker, and starting it unblocks

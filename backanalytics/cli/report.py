@@ -131,7 +131,7 @@ def report_cmd(
     # One client's report: a second process imports the chart code while the log is read, then
     # draws charts with this one (a batch spreads whole clients over processes instead). This
     # process imports matplotlib only once the metrics are computed and the worker has a chart.
-    with chart_worker(client is not None and jobs is None) as pool:
+    with chart_worker(client is not None and jobs is None, pdf="pdf" in REPORT_FORMATS[fmt]) as pool:
         from backanalytics.report.batch import WorkerStartError, build_reports
 
         rx = read_prescription(prescription)

@@ -36,7 +36,7 @@ from backanalytics.report.content import Metrics, compute_metrics
 from backanalytics.report.export import write_exports
 from backanalytics.report.html import render_caseload_html, render_client_html
 from backanalytics.report.lock import folder_lock
-from backanalytics.report.pdf import write_pdf
+from backanalytics.report.pdf import pdf_bytes, write_pdf
 from backanalytics.report.safety import atomic_path, inside, safe_filename
 
 FORMATS = ("html", "pdf")
@@ -62,11 +62,17 @@ def client_file_name(client: str, fmt: str) -> str:
     return "client_" + safe_filename(client, f".{fmt}")
 
 
-def write_document(html: str, path: Path, fmt: str) -> Path:
-    """Write one report as HTML or PDF, atomically; returns the path."""
+def write_document(html: str, path: Path, fmt: str, pool: Executor | None = None) -> Path:
+    """Write one report as HTML or PDF, atomically; returns the path.
+
+    With ``pool`` (one client's chart worker, started with ``pdf=True``), the worker renders the
+    PDF and this process writes it.
+    """
     with atomic_path(path) as tmp:
         if fmt == "html":
             tmp.write_text(html, encoding="utf-8")
+        elif fmt == "pdf" and pool is not None:
+            tmp.write_bytes(pool.submit(pdf_bytes, html).result())
         elif fmt == "pdf":
             write_pdf(html, tmp)
         else:
@@ -77,7 +83,7 @@ def write_document(html: str, path: Path, fmt: str) -> Path:
 def _write_one_client(metrics: Metrics, client: str, out_dir: Path, formats: Sequence[str],
                       options: dict[str, object], chart_pool: Executor | None = None) -> list[Path]:
     html = render_client_html(metrics, client, pool=chart_pool, **options)
-    return [write_document(html, inside(out_dir, client_file_name(client, fmt)), fmt) for fmt in formats]
+    return [write_document(html, inside(out_dir, client_file_name(client, fmt)), fmt, chart_pool) for fmt in formats]
 
 
 _WORKER: dict[str, object] = {}

@@ -36,9 +36,9 @@ T = TypeVar("T")
 
 
 @contextmanager
-def chart_worker(wanted: bool = True) -> Iterator[ProcessPoolExecutor | None]:
+def chart_worker(wanted: bool = True, pdf: bool = False) -> Iterator[ProcessPoolExecutor | None]:
     """:func:`start_chart_worker` for the block (None when not ``wanted``); stopped after it."""
-    pool = start_chart_worker() if wanted else None
+    pool = start_chart_worker(pdf=pdf) if wanted else None
     if pool is None:
         yield None
         return
@@ -49,13 +49,19 @@ def chart_worker(wanted: bool = True) -> Iterator[ProcessPoolExecutor | None]:
         pool.shutdown(cancel_futures=True)
 
 
-def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
+def start_chart_worker(cpus: int | None = None, pdf: bool = False) -> ProcessPoolExecutor | None:
     """Start one worker process now (spawned, so no lock of another thread is inherited).
 
     Parameters
     ----------
     cpus
         CPUs to count on (default: ``os.cpu_count()``); with fewer than 2 there is no worker.
+    pdf
+        The report is also wanted as a PDF: once warmed up, the worker imports WeasyPrint (0.6 s)
+        before it takes a chart, so that it can render the PDF
+        (:func:`backanalytics.report.batch.write_document`) as soon as the HTML is ready. The
+        import is then done while both processes draw, instead of after the charts with one
+        CPU idle.
 
     Returns
     -------
@@ -71,7 +77,7 @@ def start_chart_worker(cpus: int | None = None) -> ProcessPoolExecutor | None:
     with starting_workers():  # the worker starts here too; Ctrl-C is the parent's to handle
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
         try:
-            pool.submit(int)  # a pool starts its process on the first task
+            pool.submit(_prepare_pdf if pdf else int)  # a pool starts its process on the first task
         except OSError:  # refused (too many processes or open files): this process draws every chart
             pool.shutdown()
             return None
@@ -99,6 +105,16 @@ def _warm_up() -> None:
         fig.suptitle("warm-up", fontweight="bold")
     to_data_uri(fig)
     quick_exit.freeze_long_lived()  # the modules: kept to the end
+
+
+def _prepare_pdf() -> None:
+    """Import WeasyPrint and load its fonts; without them, the PDF will say so when it is asked for."""
+    from backanalytics.report.pdf import PdfUnavailableError, font_config
+
+    try:
+        font_config()
+    except PdfUnavailableError:
+        pass
 
 
 def share_charts(pool: Executor, metrics: Metrics, client: str, keys: Sequence[str],

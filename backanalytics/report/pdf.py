@@ -83,14 +83,21 @@ def pdf_bytes(html: str) -> bytes:
             return super().fetch(url, headers)
 
     return weasyprint.HTML(string=html, url_fetcher=Fetcher(allowed_protocols=("data",)),
-                           media_type="print").write_pdf(font_config=_font_config())
+                           media_type="print").write_pdf(font_config=font_config())
 
 
 @functools.cache
-def _font_config() -> object:
+def font_config() -> object:
     """One WeasyPrint font configuration for every PDF this process writes (a new one for each
     took 4 % of a report's PDF time; the reports declare no ``@font-face``, so there is nothing
-    in it that one report could leave for the next)."""
+    in it that one report could leave for the next).
+
+    Raises
+    ------
+    PdfUnavailableError
+        WeasyPrint is not installed or cannot load its system libraries.
+    """
+    _weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
