@@ -121,3 +121,15 @@ def test_a_real_worker_draws_the_first_chart_and_the_same_pixels():
     assert set(done) == set(keys)
     assert done[keys[0]] == figures.render_chart(metrics, "hugo", keys[0])  # the worker's: same heading, PNG
     assert done[keys[-1]] == "here"  # this process starts at the back, before the worker sends any back
+
+
+def test_once_this_process_fails_on_a_chart_the_worker_is_handed_no_more():
+    pool = Scripted()
+
+    def draw_here(key: str) -> None:
+        raise ValueError("a chart failed here")
+
+    with pytest.raises(ValueError, match="failed here"):
+        share_charts(pool, {"metrics": 1}, "anna", KEYS, None, draw_here)
+    pool.finish_one()  # the worker sends its chart back afterwards
+    assert [args[2] for args in pool.handed] == ["a"]

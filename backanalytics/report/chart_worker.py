@@ -154,14 +154,19 @@ def share_charts(pool: Executor, metrics: Metrics, client: str, keys: Sequence[s
 
     send_next()
     done: dict[str, T | EmbeddedFigure] = {}
-    while True:
+    try:
+        while True:
+            with lock:
+                if not waiting:
+                    break  # and nothing more is sent
+                key = waiting.pop()
+            done[key] = draw_here(key)
+        for key, task in sent.items():
+            done[key] = task.result()
+    except BaseException:  # a chart failed, or Ctrl-C: the worker is handed no more
         with lock:
-            if not waiting:
-                break  # and nothing more is sent
-            key = waiting.pop()
-        done[key] = draw_here(key)
-    for key, task in sent.items():
-        done[key] = task.result()
+            waiting.clear()
+        raise
     return done
 
 
