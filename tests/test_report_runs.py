@@ -134,14 +134,23 @@ def test_a_killed_runs_file_for_its_workers_is_removed_by_the_next_run(small_csv
 # -- Ctrl-C ---------------------------------------------------------------------------------------
 
 
-def importing_pandas(proc: subprocess.Popen[str]) -> Callable[[], bool]:
-    """The command has started: the package is importing pandas (its own modules come after)."""
-    def check() -> bool:
-        try:
-            return "pandas/_libs" in Path(f"/proc/{proc.pid}/maps").read_text()
-        except OSError:
-            return False
-    return check
+def loaded(part: str) -> Callable[[subprocess.Popen[str]], Callable[[], bool]]:
+    """The command has loaded a library whose path holds ``part`` (its ``/proc/<pid>/maps``)."""
+    def when(proc: subprocess.Popen[str]) -> Callable[[], bool]:
+        def check() -> bool:
+            try:
+                return part in Path(f"/proc/{proc.pid}/maps").read_text()
+            except OSError:
+                return False
+        return check
+    return when
+
+
+#: The command has started: the package is importing pandas (its own modules come after).
+importing_pandas = loaded("pandas/_libs")
+#: One client's report draws its charts: this process has loaded matplotlib's renderer, which it
+#: does only once the metrics are computed and its chart worker has been handed the first chart.
+drawing = loaded("_backend_agg")
 
 
 def has_workers(proc: subprocess.Popen[str]) -> Callable[[], bool]:
@@ -342,36 +351,13 @@ def test_import_refuses_an_output_another_run_is_writing(tmp_path):
 
 @pytest.mark.slow
 @needs_proc
-def test_ctrl_c_while_one_clients_chart_worker_starts_prints_one_line(small_csv, tmp_path):
-    # One client's report starts a chart worker before it reads the log: Ctrl-C then stops both.
+@pytest.mark.parametrize("moment", ["worker starting", "drawing in both processes"])
+def test_ctrl_c_during_one_clients_report_prints_one_line(small_csv, tmp_path, moment):
+    # The chart worker starts before the log is read; later it is handed each next chart from a
+    # callback, which, once the pool is stopped, must neither print "exception calling callback"
+    # nor hand out another chart.
     proc = start(["report", str(small_csv), "--client", "anna", "--format", "html", "--out", "reports"], tmp_path)
-    wait_for(proc, has_workers(proc))
-    os.killpg(proc.pid, signal.SIGINT)
-    _, stderr = proc.communicate(timeout=600)
-    assert proc.returncode == 130, stderr
-    assert stderr.strip().splitlines()[-1] == INTERRUPTED
-    assert "Traceback" not in stderr and "Exception ignored" not in stderr
-    assert not [p.name for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".csv"]
-
-
-def drawing(proc: subprocess.Popen[str]) -> Callable[[], bool]:
-    """The command draws charts: it has loaded matplotlib's renderer, which one client's report
-    does only once its metrics are computed and its chart worker has been handed the first chart."""
-    def check() -> bool:
-        try:
-            return "_backend_agg" in Path(f"/proc/{proc.pid}/maps").read_text()
-        except OSError:
-            return False
-    return check
-
-
-@pytest.mark.slow
-@needs_proc
-def test_ctrl_c_while_one_clients_charts_are_drawn_in_both_processes_prints_one_line(small_csv, tmp_path):
-    # The worker is handed its next chart from a callback: once the pool is stopped, that
-    # callback must neither print "exception calling callback" nor hand out another chart.
-    proc = start(["report", str(small_csv), "--client", "anna", "--format", "html", "--out", "reports"], tmp_path)
-    wait_for(proc, drawing(proc))
+    wait_for(proc, {"worker starting": has_workers, "drawing in both processes": drawing}[moment](proc))
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 130, stderr
