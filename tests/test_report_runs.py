@@ -427,12 +427,17 @@ def test_a_worker_started_with_its_pool_inherits_sigint_blocked(tmp_path):
 
 
 def test_one_clients_report_is_the_same_with_and_without_its_chart_worker(sample_path, tmp_path):
-    pages = {}
+    # With the worker, it draws part of the charts and renders the PDF.
+    pdfium = pytest.importorskip("pypdfium2")
+    pages, pdfs = {}, {}
     for label, jobs in (("worker", []), ("one process", ["--jobs", "1"])):
         out = tmp_path / label
-        result = CliRunner().invoke(app, ["report", str(sample_path), "--client", "hugo", "--format", "html",
+        result = CliRunner().invoke(app, ["report", str(sample_path), "--client", "hugo", "--format", "both",
                                           *jobs, "--out", str(out)])
         assert result.exit_code == 0, result.output
         pages[label] = re.sub(r"Generated[^<·]*", "", (out / "client_hugo.html").read_text(encoding="utf-8"))
+        pdf = pdfium.PdfDocument(out / "client_hugo.pdf")
+        pdfs[label] = [re.sub(r"Generated[^\n]*", "", page.get_textpage().get_text_range()) for page in pdf]
     assert pages["worker"] == pages["one process"]
     assert pages["worker"].count("data:image/png;base64,") >= 6
+    assert pdfs["worker"] == pdfs["one process"] and len(pdfs["worker"]) >= 3 and "hugo" in pdfs["worker"][0]
