@@ -5,6 +5,7 @@ once; a pool that is shut down or a chart that fails behaves as without the work
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Executor, Future
 
 import pytest
@@ -37,6 +38,17 @@ class Scripted(Executor):
             task, args = self.waiting.pop(0)
             task.set_result(("worker", args[2]))
 
+    def keys(self) -> list[str]:
+        return [args[2] for args in self.handed]
+
+
+def until(condition) -> None:
+    """Wait for the thread that hands out charts (a few milliseconds; fail after 10 s)."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the worker was not handed its chart"
+        time.sleep(0.001)
+
 
 def share(pool: Executor, here: list[str], on_draw=lambda: None) -> dict:
     def draw_here(key: str) -> tuple[str, str]:
@@ -48,35 +60,46 @@ def share(pool: Executor, here: list[str], on_draw=lambda: None) -> dict:
 
 def test_the_worker_takes_charts_from_the_front_one_at_a_time_and_this_process_from_the_back():
     pool, here = Scripted(), []
-    # The worker draws one chart while this process draws one; it is never handed a second
-    # chart before it has sent the first back.
-    done = share(pool, here, on_draw=lambda: (len(pool.waiting) <= 1 or pytest.fail("two handed"),
-                                             pool.finish_one()))
-    assert here == ["f", "e", "d"]
-    assert [args[2] for args in pool.handed] == ["a", "b", "c"]
+
+    def one_each() -> None:  # the worker draws one chart while this process draws one
+        until(lambda: pool.handed)
+        assert len(pool.waiting) <= 1  # never handed a second chart before it sent the first back
+        handed = len(pool.handed)
+        pool.finish_one()
+        until(lambda: len(pool.handed) > handed or len(here) + len(pool.handed) == len(KEYS))
+
+    done = share(pool, here, on_draw=one_each)
+    assert here == ["f", "e", "d"] and pool.keys() == ["a", "b", "c"]
     assert done == {"a": ("worker", "a"), "b": ("worker", "b"), "c": ("worker", "c"),
                     "d": ("here", "d"), "e": ("here", "e"), "f": ("here", "f")}
 
 
-def test_a_worker_that_is_quicker_draws_every_chart():
+def test_a_worker_that_is_quicker_draws_every_chart_this_process_has_not_started():
     pool, here = Scripted(eager=True), []
-    done = share(pool, here)
-    assert here == [] and done == {key: ("worker", key) for key in KEYS}
+    # While this process draws its first chart, the worker draws all the others.
+    done = share(pool, here, on_draw=lambda: until(lambda: len(here) + len(pool.handed) == len(KEYS)))
+    assert here in ([], ["f"]) and pool.keys() == KEYS[:len(KEYS) - len(here)]
+    assert done == {key: ("here" if key in here else "worker", key) for key in KEYS}
 
 
 def test_this_process_draws_the_rest_while_the_worker_is_busy_with_its_first():
     pool, here = Scripted(), []
-    # The worker finishes its first chart only once this process has drawn every other one.
-    done = share(pool, here, on_draw=lambda: len(here) == len(KEYS) - 1 and pool.finish_one())
-    assert here == ["f", "e", "d", "c", "b"]
+
+    def busy() -> None:  # the worker sends its first chart back once this process has drawn the rest
+        until(lambda: pool.handed)
+        if len(here) == len(KEYS) - 1:
+            pool.finish_one()
+
+    done = share(pool, here, on_draw=busy)
+    assert here == ["f", "e", "d", "c", "b"] and pool.keys() == ["a"]
     assert done["a"] == ("worker", "a") and len(done) == len(KEYS)
 
 
 def test_the_metrics_are_pickled_once_for_every_chart_the_worker_draws():
-    pool = Scripted(eager=True)
-    share(pool, [])
+    pool, here = Scripted(eager=True), []
+    share(pool, here, on_draw=lambda: until(lambda: len(here) + len(pool.handed) == len(KEYS)))
     shared = {id(args[0]) for args in pool.handed}
-    assert len(pool.handed) == len(KEYS) and len(shared) == 1
+    assert len(pool.handed) >= len(KEYS) - 1 and len(shared) == 1
     assert all(args[1] == "anna" for args in pool.handed)
 
 
@@ -95,32 +118,14 @@ def test_a_chart_the_worker_fails_on_fails_the_report():
     pool = Scripted()
 
     def fail_first() -> None:
+        until(lambda: pool.handed)
         if pool.waiting:
             task, _ = pool.waiting.pop(0)
             task.set_exception(ValueError("no such chart"))
 
     with pytest.raises(ValueError, match="no such chart"):
         share(pool, [], on_draw=fail_first)
-
-
-def test_a_real_worker_draws_the_first_chart_and_the_same_pixels():
-    import backanalytics as ba
-    from backanalytics.report import figures
-    from backanalytics.report.chart_worker import start_chart_worker
-    from backanalytics.report.content import compute_metrics
-    from tests.conftest import SAMPLE
-
-    metrics = compute_metrics(ba.validate(SAMPLE).valid)
-    charts = {key: (key, title, caption, make) for key, title, caption, make in figures._client_charts(metrics, "hugo")}
-    keys = list(charts)
-    pool = start_chart_worker(cpus=2)
-    try:
-        done = share_charts(pool, metrics, "hugo", keys, None, draw_here=lambda key: "here")
-    finally:
-        pool.shutdown()
-    assert set(done) == set(keys)
-    assert done[keys[0]] == figures.render_chart(metrics, "hugo", keys[0])  # the worker's: same heading, PNG
-    assert done[keys[-1]] == "here"  # this process starts at the back, before the worker sends any back
+    assert pool.keys() == ["a"]  # and nothing after it
 
 
 def test_once_this_process_fails_on_a_chart_the_worker_is_handed_no_more():
@@ -132,4 +137,90 @@ def test_once_this_process_fails_on_a_chart_the_worker_is_handed_no_more():
     with pytest.raises(ValueError, match="failed here"):
         share_charts(pool, {"metrics": 1}, "anna", KEYS, None, draw_here)
     pool.finish_one()  # the worker sends its chart back afterwards
-    assert [args[2] for args in pool.handed] == ["a"]
+    time.sleep(0.05)
+    assert pool.keys() in ([], ["a"])  # at most the chart it had when this process failed
+
+
+class Recording(Executor):
+    """A real pool, recording what it is handed (function name, chart key)."""
+
+    def __init__(self, pool: Executor) -> None:
+        self.pool, self.calls = pool, []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.calls.append((fn.__name__, args[2] if fn.__name__ == "_draw_chart" else None))
+        return self.pool.submit(fn, *args, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def sample_metrics():
+    import backanalytics as ba
+    from backanalytics.report.content import compute_metrics
+    from tests.conftest import SAMPLE
+
+    return compute_metrics(ba.validate(SAMPLE).valid)
+
+
+def test_a_real_worker_draws_the_first_chart_and_the_same_pixels(sample_metrics):
+    from backanalytics.report import figures
+    from backanalytics.report.chart_worker import start_chart_worker
+
+    keys = [key for key, *_ in figures._client_charts(sample_metrics, "hugo")]
+    pool = start_chart_worker(cpus=2)
+    try:
+        done = share_charts(pool, sample_metrics, "hugo", keys, None, draw_here=lambda key: "here")
+    finally:
+        pool.shutdown()
+    assert set(done) == set(keys)
+    assert done[keys[0]] == figures.render_chart(sample_metrics, "hugo", keys[0])  # same heading and PNG
+
+
+def test_a_clients_report_hands_charts_to_its_worker_and_the_pdf_too(sample_metrics, tmp_path):
+    from backanalytics.report import figures
+    from backanalytics.report.batch import build_reports
+    from backanalytics.report.chart_worker import start_chart_worker
+
+    pool = start_chart_worker(cpus=2, pdf=True)
+    recording = Recording(pool)
+    try:
+        charts = figures.client_figures(sample_metrics, "hugo", pool=recording)
+        build_reports(sample_metrics.log, tmp_path, clients=["hugo"], chart_pool=recording)
+    finally:
+        pool.shutdown()
+    drawn = [key for name, key in recording.calls if name == "_draw_chart"]
+    assert drawn and drawn[0] == "progress"  # the first in line
+    assert charts == figures.client_figures(sample_metrics, "hugo")  # the same as drawn here alone
+    assert ("pdf_bytes", None) in recording.calls
+    assert (tmp_path / "client_hugo.pdf").read_bytes().startswith(b"%PDF-")
+
+
+KILLED_WORKER = """
+import os, signal, threading, time
+from backanalytics.report.chart_worker import share_charts, start_chart_worker
+if __name__ == "__main__":
+    pool = start_chart_worker(cpus=2)
+    worker = next(iter(pool._processes.values()))
+    threading.Timer(0.5, lambda: os.kill(worker.pid, signal.SIGKILL)).start()
+    try:
+        share_charts(pool, {"metrics": 1}, "anna", list("abcdef"), None,
+                     draw_here=lambda key: time.sleep(0.3))
+    except BaseException as exc:
+        print(type(exc).__name__, flush=True)
+    pool.shutdown(cancel_futures=True)
+"""
+
+
+def test_a_worker_killed_while_it_draws_fails_the_charts_at_once(tmp_path):
+    # The next chart was handed out from the pool's callbacks: Python 3.12+ runs those for a
+    # broken pool while holding the lock a new task takes, and the command hung for good.
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_WORKER, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.split() == ["BrokenProcessPool"], done.stderr

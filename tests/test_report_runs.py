@@ -3,6 +3,7 @@ Ctrl-C at any moment (one line, exit 130, nothing half-written), and what the co
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -382,6 +383,27 @@ def test_ctrl_c_while_one_clients_pdf_is_rendered_by_its_worker_leaves_nothing_h
     assert proc.returncode == 130, stderr
     assert stderr.strip().splitlines()[-1] == INTERRUPTED and "Traceback" not in stderr
     assert written(out) == {"client_anna.html"}  # no PDF, no part of one, no lock
+
+
+@pytest.mark.slow
+@needs_proc
+def test_a_chart_worker_killed_from_outside_ends_the_report_saying_so(small_csv, tmp_path):
+    proc = start(["report", str(small_csv), "--client", "anna", "--format", "both", "--out", "reports"], tmp_path)
+    wait_for(proc, drawing(proc))
+    children = " ".join(t.joinpath("children").read_text() for t in Path(f"/proc/{proc.pid}/task").iterdir()).split()
+    workers = [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(workers) == 1  # not the resource tracker
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(workers[0], signal.SIGKILL)
+    _, stderr = proc.communicate(timeout=600)
+    if proc.returncode == 0:  # it had finished first
+        return
+    assert proc.returncode == 2, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "error: a worker process stopped before it finished (it was killed, perhaps by the system for lack of "
+        "memory); --jobs 1 writes the reports in this process")
+    assert "Traceback" not in stderr and "unexpected" not in stderr
+    assert not [p.name for p in (tmp_path / "reports").rglob("*") if p.suffix not in (".html",)]
 
 
 NO_WEASYPRINT = """

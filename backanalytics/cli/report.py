@@ -99,6 +99,8 @@ def report_cmd(
     """
     # pandas is imported after one client's chart worker has started (it imports pandas and
     # matplotlib meanwhile): by a date option's check here, else by reading the log.
+    from concurrent.futures import BrokenExecutor
+
     from backanalytics.report.chart_worker import chart_worker
     from backanalytics.report.lock import FolderBusyError
     from backanalytics.report.pdf import PdfUnavailableError
@@ -152,6 +154,9 @@ def report_cmd(
                                    assessments=scores, chart_pool=pool)
         except (PdfUnavailableError, FolderBusyError, WorkerStartError) as exc:
             raise fail(str(exc)) from None
+        except BrokenExecutor:  # a worker killed from outside (the system, short of memory; a user)
+            raise fail("a worker process stopped before it finished (it was killed, perhaps by the system for "
+                       "lack of memory); --jobs 1 writes the reports in this process") from None
         except (ValueError, KeyError) as exc:
             raise fail(str(exc).strip("'\"")) from None
         except OSError as exc:

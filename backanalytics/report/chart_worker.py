@@ -125,9 +125,13 @@ def share_charts(pool: Executor, metrics: Metrics, client: str, keys: Sequence[s
     next one each time it sends a chart back, while this process draws from the end of the line
     (``draw_here(key)``) until none is left. So the two processes end together whatever each chart
     costs and whenever each is ready: the worker, warmed up while the log was read, starts at
-    once; this process imports matplotlib first. The worker is handed one chart at a time (a
-    process pool queues two more ahead of the running one, out of this process's reach), and the
-    metrics are pickled once for all of them.
+    once; this process imports matplotlib first. The metrics are pickled once for all the charts.
+
+    The worker is handed one chart at a time (a process pool queues two more ahead of the running
+    one, out of this process's reach), by a thread of this function's own that waits for each
+    chart: not from the pool's callbacks, which Python 3.12+ runs for a broken pool while holding
+    the lock that handing out a chart takes. A chart the worker fails on, or a pool that is shut
+    down or broken, ends the handing out; the error is raised here.
 
     Returns
     -------
@@ -140,19 +144,24 @@ def share_charts(pool: Executor, metrics: Metrics, client: str, keys: Sequence[s
     sent: dict[str, Future[EmbeddedFigure]] = {}
     lock = threading.Lock()
 
-    def send_next(_: object = None) -> None:  # also the callback of each chart the worker sends back
-        with lock:
-            if not waiting:
-                return
-            key = waiting.popleft()
+    def hand_out() -> None:
+        while True:
+            with lock:
+                if not waiting:
+                    return
+                key = waiting.popleft()
+                try:
+                    sent[key] = task = pool.submit(_draw_chart, shared, client, key, prescription)
+                except RuntimeError:  # shut down (Ctrl-C) or broken: this process draws what is left
+                    waiting.appendleft(key)
+                    return
             try:
-                sent[key] = task = pool.submit(_draw_chart, shared, client, key, prescription)
-            except RuntimeError:  # shut down (Ctrl-C) or broken: this process draws what is left
-                waiting.appendleft(key)
+                task.result()  # until the worker sends it back
+            except BaseException:  # failed, cancelled or broken: raised below, by the same call
                 return
-        task.add_done_callback(send_next)
 
-    send_next()
+    handing = threading.Thread(target=hand_out, name="hand out charts", daemon=True)
+    handing.start()
     done: dict[str, T | EmbeddedFigure] = {}
     try:
         while True:
@@ -161,12 +170,15 @@ def share_charts(pool: Executor, metrics: Metrics, client: str, keys: Sequence[s
                     break  # and nothing more is sent
                 key = waiting.pop()
             done[key] = draw_here(key)
+        handing.join()  # it has sent its last chart back, or failed
         for key, task in sent.items():
             done[key] = task.result()
     except BaseException:  # a chart failed, or Ctrl-C: the worker is handed no more
         with lock:
             waiting.clear()
         raise
+    for key in waiting:  # put back by a hand-out the pool refused after this process found the line empty
+        done[key] = draw_here(key)
     return done
 
 
