@@ -158,7 +158,9 @@ def sample_metrics():
     from backanalytics.report.content import compute_metrics
     from tests.conftest import SAMPLE
 
-    return compute_metrics(ba.validate(SAMPLE).valid)
+    # With the questionnaires: every kind of chart a client's report can have is in the line.
+    return compute_metrics(ba.validate(SAMPLE).valid,
+                           assessments=ba.load_assessments(SAMPLE.with_name("sample_assessments.csv")))
 
 
 def test_a_real_worker_draws_the_first_chart_and_the_same_pixels(sample_metrics):
@@ -189,6 +191,7 @@ def test_a_clients_report_hands_charts_to_its_worker_and_the_pdf_too(sample_metr
         pool.shutdown()
     drawn = [key for name, key in recording.calls if name == "_draw_chart"]
     assert drawn and drawn[0] == "progress"  # the first in line
+    assert {"phases", "function-odi"} <= {chart.key for chart in charts}
     assert charts == figures.client_figures(sample_metrics, "hugo")  # the same as drawn here alone
     assert ("pdf_bytes", None) in recording.calls
     assert (tmp_path / "client_hugo.pdf").read_bytes().startswith(b"%PDF-")
