@@ -83,3 +83,88 @@ def test_a_pool_renders_the_pdf_and_this_process_writes_it(tmp_path):
     assert path.read_bytes() == b"%PDF-from the worker"
     assert write_document("<p>Hi</p>", tmp_path / "r.html", "html", pool).read_text() == "<p>Hi</p>"
     assert len(pool.calls) == 1  # HTML is written here
+
+
+def noisy_png(size: tuple[int, int] = (61, 23), **save: object) -> tuple[Image.Image, bytes]:
+    """An RGB picture of random pixels (every PNG row filter gets used) and its PNG."""
+    import numpy as np
+
+    picture = Image.fromarray(np.random.default_rng(7).integers(0, 256, (size[1], size[0], 3), dtype=np.uint8))
+    buf = io.BytesIO()
+    picture.save(buf, format="PNG", **save)
+    return picture, buf.getvalue()
+
+
+def pixels_in_pdf(pdf: bytes) -> list[Image.Image]:
+    page = pdfium.PdfDocument(pdf)[0]
+    return [obj.get_bitmap().to_pil().convert("RGB") for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
+
+
+def test_an_rgb_chart_goes_into_the_pdf_as_it_is_with_the_same_pixels():
+    import zlib
+
+    import weasyprint
+
+    from backanalytics.report.pdf import png_pixels
+
+    picture, data = noisy_png(compress_level=1)
+    html = f'<p>chart</p><img src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+    ours = pdf_bytes(html)
+    width, height, rows = png_pixels(data)
+    assert (width, height) == picture.size
+    assert zlib.decompress(rows) != zlib.decompress(zlib.compress(rows))  # (rows are compressed data)
+    assert rows in ours  # the PNG's own compressed rows, not compressed again
+    (found,) = pixels_in_pdf(ours)
+    assert found.tobytes() == picture.tobytes()
+    # WeasyPrint's own way (decode, compress again) gives the same page, pixel for pixel.
+    theirs = weasyprint.HTML(string=html).write_pdf()
+    assert rows not in theirs
+    render = [pdfium.PdfDocument(pdf)[0].render(scale=2).to_pil().tobytes() for pdf in (ours, theirs)]
+    assert render[0] == render[1]
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+@pytest.mark.parametrize("case", ["rgba", "palette", "grey", "16-bit", "interlaced", "transparent colour",
+                                  "rows cut short", "a row too many", "unknown row filter", "not a png"])
+def test_other_pngs_are_left_to_weasyprint_and_keep_their_pixels(case):
+    import struct
+    import zlib
+
+    from backanalytics.report.pdf import png_pixels
+
+    picture, data = noisy_png()
+    if case in ("rgba", "palette", "grey"):
+        picture = picture.convert({"rgba": "RGBA", "palette": "P", "grey": "L"}[case])
+        buf = io.BytesIO()
+        picture.save(buf, format="PNG")
+        data = buf.getvalue()
+    elif case == "16-bit":
+        data = data.replace(b"IHDR" + data[16:24] + b"\x08", b"IHDR" + data[16:24] + b"\x10", 1)
+    elif case == "interlaced":
+        header = struct.pack(">IIBBBBB", *picture.size, 8, 2, 0, 0, 1)
+        data = data[:8] + _chunk(b"IHDR", header) + data[33:]
+    elif case == "transparent colour":
+        data = data[:33] + _chunk(b"tRNS", b"\x00\x00\x00\x00\x00\x00") + data[33:]
+    elif case in ("rows cut short", "a row too many", "unknown row filter"):
+        width, height = picture.size
+        raw = bytearray(b"".join(b"\x00" + picture.tobytes()[y * 3 * width:(y + 1) * 3 * width] for y in range(height)))
+        if case == "rows cut short":
+            raw = raw[:-(3 * width + 1)]
+        elif case == "a row too many":
+            raw += raw[:3 * width + 1]
+        else:
+            raw[0] = 9
+        data = data[:33] + _chunk(b"IDAT", zlib.compress(bytes(raw))) + _chunk(b"IEND", b"")
+    else:
+        data = b"GIF89a" + data[6:]
+    assert png_pixels(data) is None
+    if case in ("rgba", "palette", "grey", "transparent colour"):  # pictures WeasyPrint can read: all there
+        html = f'<img src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+        (found,) = pixels_in_pdf(pdf_bytes(html))
+        assert found.tobytes() == picture.convert("RGB").tobytes()
