@@ -108,7 +108,28 @@ def test_one_axes_report_charts_are_placed_from_their_text_inside_the_figure():
             legend = ax.get_legend()
             if legend is not None and legend.get_window_extent().x0 >= frame.x1:  # beside the axes
                 assert fig.bbox.x1 - EDGE * px - 1.5 <= legend.get_window_extent().x1 <= fig.bbox.x1, (client, key)
+            for note in ax.texts:  # the A/B chart's effect sizes beside the data, in a box
+                if note.get_bbox_patch() is not None and note.get_position()[0] >= 1:
+                    assert note.get_bbox_patch().get_window_extent().x1 <= fig.bbox.x1 - EDGE * px + 1.5, (client, key)
     assert seen == {"weekly", "relief", "phases", "function"}
+
+
+def test_a_boxed_note_beside_the_axes_ends_with_its_box_edge_points_from_the_figure_edge():
+    # The A/B chart's effect sizes: a note right of the axes in a box with padding. Placed from the
+    # text alone, the box reached the figure's edge and the chart was saved the slow way.
+    from backanalytics.plots.placement import EDGE, place_single
+    from backanalytics.report import figures
+
+    fig = figures.new_figure((6.0, 3.0), layout="none")
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 10])
+    note = ax.text(1.02, 0.0, "Tau 0.06 (95% CI -0.46 to 0.54)", transform=ax.transAxes, ha="left", va="bottom",
+                   fontsize=8.5, bbox=dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="grey"))
+    place_single(fig, ax)
+    fig.draw_without_rendering()
+    edge = fig.bbox.x1 - EDGE * fig.dpi / 72
+    assert edge - 1.5 <= note.get_bbox_patch().get_window_extent().x1 <= edge + 1.5
+    assert png_image(figures.to_data_uri(fig)).mode == "RGB"  # drawn once, cropped: not the tight save
 
 
 def test_a_text_that_runs_off_the_figure_across_a_gap_between_words_is_saved_whole():

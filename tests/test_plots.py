@@ -622,6 +622,24 @@ def test_caseload_labels_overlap_no_other_label_and_the_legend_sits_below_the_x_
     assert ax.get_legend().get_window_extent().y1 <= ax.xaxis.label.get_window_extent().y0
 
 
+def test_the_caseload_scatter_alone_keeps_its_last_x_tick_label_inside_the_figure(sample_log):
+    # A client at 95 % adherence takes the x axis to 120 %, whose label sits centred on the axes'
+    # right edge: in a report's scatter alone (more than nine clients) that edge is the figure's.
+    from backanalytics.plots.caseload_layout import place_scatter
+    from backanalytics.report import figures
+
+    table = plots.caseload_table(sample_log)
+    table.loc[table.index[0], "adherence"] = 0.95
+    fig = figures.new_figure((figures.WIDE, 5.5), layout="none")
+    ax = plots.caseload_scatter(sample_log, ax=place_scatter(fig, (0, 0, 1, 1), table), table=table)
+    fig.draw_without_rendering()
+    assert ax.get_xlim()[1] == 120
+    last = [t for t in ax.get_xticklabels() if t.get_position()[0] == 120]
+    assert [t.get_text() for t in last] == ["120"]
+    assert last[0].get_window_extent().x1 <= fig.bbox.x1 - 2 * fig.dpi / 72  # with a margin, not at the edge
+    assert_texts_inside(fig)
+
+
 @pytest.mark.filterwarnings("error")
 def test_caseload_small_multiples_wrap_into_rows_and_leave_no_empty_axes(sample_log):
     from matplotlib.figure import Figure

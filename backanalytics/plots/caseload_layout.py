@@ -65,8 +65,10 @@ def place_scatter(fig: Figure, rect: Rect, table: pd.DataFrame,
     """An Axes in ``rect`` (figure fractions) with room for the text of the caseload scatter.
 
     Worked out from font sizes like :func:`place_panels`: the title's lines (bold 11 pt), the
-    two-line y label (10 pt) left of ticks like "−10" (9 pt), and below the axes the x ticks, the
-    x label and the legend's rows (9 pt; one entry per line and per severity drawn).
+    two-line y label (10 pt) left of ticks like "−10" (9 pt), right of the axes half of the last
+    x tick label ("120", 9 pt, centred on the axes' edge when it ends at a tick), and below the
+    axes the x ticks, the x label and the legend's rows (9 pt; one entry per line and per severity
+    drawn).
     """
     width, height = size_in_points(fig, rect)
     title, ncols = scatter_words(table, {**THRESHOLDS, **(thresholds or {})}["pain_mcid_points"], width / 72)
@@ -75,9 +77,10 @@ def place_scatter(fig: Figure, rect: Rect, table: pd.DataFrame,
     top = 4 + (title.count("\n") + 1) * 11 * LINE + 6
     bottom = X_LABELS + rows * 9 * LINE + (rows - 1) * 4.5 + 8
     left = 4 + 2 * 10 * LINE + 4 + (0.84 + 2 * 0.64) * 9 + 7
+    right = 3 * 0.64 * 9 / 2 + 4
     own_layout(fig)
     return fig.add_axes((rect[0] + rect[2] * left / width, rect[1] + rect[3] * bottom / height,
-                         rect[2] * (width - left - 8) / width, rect[3] * (height - top - bottom) / height))
+                         rect[2] * (width - left - right) / width, rect[3] * (height - top - bottom) / height))
 
 
 def place_panels(fig: Figure | SubFigure, rect: Rect, n: int, ncols: int, heading_lines: int = 1) -> list[Axes]:

@@ -189,7 +189,8 @@ def place_side_by_side(fig: Figure | SubFigure, left: Axes, right: Axes, ratio: 
 def _right_of(ax: Axes) -> list[tuple[float, float]]:
     """What ``ax`` holds just right of its frame: (where it starts, in axes widths from the
     left edge; its width in display pixels) for its legend and its texts placed at ``x >= 1`` in
-    axes coordinates (a note beside the data, as the A/B phase chart writes its effect sizes)."""
+    axes coordinates (a note beside the data, as the A/B phase chart writes its effect sizes, with
+    the box drawn round it)."""
     box = ax.get_window_extent()
     found = []
     legend = ax.get_legend()
@@ -200,7 +201,12 @@ def _right_of(ax: Axes) -> list[tuple[float, float]]:
     for text in ax.texts:
         if text.get_visible() and text.get_text() and text.get_transform() == ax.transAxes \
                 and text.get_position()[0] >= 1 and text.get_horizontalalignment() == "left":
-            found.append((text.get_position()[0], text.get_window_extent().width))
+            width = text.get_window_extent().width
+            frame = text.get_bbox_patch()  # a box drawn round the text: its padding and edge on the right
+            if frame is not None:
+                pad = frame.get_boxstyle().pad * text.get_fontsize() + frame.get_linewidth() / 2
+                width += pad * _points(ax.figure)
+            found.append((text.get_position()[0], width))
     return found
 
 
