@@ -76,10 +76,10 @@ def weekly_adherence(log: pd.DataFrame, client: str, ax: Axes | None = None, *,
     n_met, n = int(met[done].sum()), int(done.sum())
     per_week = float(np.nanmax(target))
     if weeks["sessions"].sum() == 0:
-        ax.set_title(f"{client}: no stretching logged yet (target {per_week:g} days a week)")
+        ax.set_title(f"{client}: no stretching logged yet (target {per_week:g} days a week)", y=1.0)
     else:
         ax.set_title(f"{client}: met the target ({per_week:g} days a week) in {n_met} of {n} "
-                     f"complete week{'s' * (n != 1)}")
+                     f"complete week{'s' * (n != 1)}", y=1.0)
     ax.set_ylabel("session days per week")
     ax.set_xlabel(f"week starting (Monday), {weeks['week'].iloc[0]:%Y}")
     top = max(7.0, per_week, float(weeks["sessions"].max()))

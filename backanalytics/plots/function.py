@@ -67,7 +67,7 @@ def function_chart(scores: pd.DataFrame, client: str, instrument: str, *, ax: Ax
     better = "higher" if spec.higher_is_better else "lower"
     unit = "%" if instrument == "ODI" else ("0-24" if instrument == "RMDQ" else "0-10")
     ax.set_ylabel(f"{instrument} ({unit}), {better} is better")
-    ax.set_title(spec.title)
+    ax.set_title(spec.title, y=1.0)
     pad_dates(ax, daily.index, days=3.0)
     date_axis(ax)
     ax.legend(loc="best", frameon=False, fontsize="small")

@@ -103,7 +103,7 @@ def stretch_mix(log: pd.DataFrame, client: str, ax: Axes | None = None, *,
     ok = within_guidance(rows[stretched(rows)], guidance).astype("Float64")
     overall = ok.mean() if ok.notna().any() else np.nan
     words = "" if pd.isna(overall) else f", {overall:.0%} of doses within guidance"
-    ax.set_title(f"{client}: {len(table)} stretch{'es' * (len(table) != 1)}{words}")
+    ax.set_title(f"{client}: {len(table)} stretch{'es' * (len(table) != 1)}{words}", y=1.0)
     present = [k for k in KIND_COLORS if k in set(kinds)]
     handles = [Patch(facecolor=KIND_COLORS.get(k, GREY), label=k) for k in present]
     handles += [Patch(facecolor=GREY, label="within guidance"),
@@ -140,7 +140,7 @@ def target_areas(log: pd.DataFrame, client: str, ax: Axes | None = None) -> Axes
     ax.set_xlabel(f"days stretched\n(of {n_days} session days)")
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"{client}: {len(days)} target area{'s' * (len(days) != 1)} stretched")
+    ax.set_title(f"{client}: {len(days)} target area{'s' * (len(days) != 1)} stretched", y=1.0)
     return ax
 
 
@@ -168,7 +168,7 @@ def stretch_mix_chart(log: pd.DataFrame, client: str, fig: Figure | None = None,
     left, right = fig.add_axes((0.1, 0.2, 0.45, 0.6)), fig.add_axes((0.7, 0.2, 0.25, 0.6))
     target_areas(log, client, ax=right)
     # The left title names the client; the right one need not, and is short enough to fit its panel.
-    right.set_title(right.get_title("left").removeprefix(f"{client}: "), loc="left")
+    right.set_title(right.get_title("left").removeprefix(f"{client}: "), loc="left", y=1.0)
     stretch_mix(log, client, ax=left, guidance=guidance, fit=False)
     place_side_by_side(fig, left, right, ratio=1.6)
     fit_labels_right(left, [t for t in left.texts if t.get_gid() == "bar_label"])
@@ -232,7 +232,7 @@ def relief_chart(log: pd.DataFrame, client: str, ax: Axes | None = None) -> Axes
         title = f"{client}: pain did not change in {n} session{s}"
     average = f"(after vs before: {sessions['change'].mean():+.1f} points on average)"
     # One line up to about 85 characters: what an 8-inch figure holds in the title's bold 11 pt.
-    ax.set_title(title + (" " if len(title) + len(average) < 85 else "\n") + average)
+    ax.set_title(title + (" " if len(title) + len(average) < 85 else "\n") + average, y=1.0)
     ax.set_ylabel("Pain (0-10 NPRS)")
     ax.set_ylim(-0.4, 10.4)
     ax.set_yticks(range(0, 11, 2))

@@ -149,14 +149,14 @@ def phase_chart(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes | 
         ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel(label)
     if cut is None:
-        ax.set_title(f"{client}: {name} baseline only, no stretching logged yet")
+        ax.set_title(f"{client}: {name} baseline only, no stretching logged yet", y=1.0)
     elif nap is None and a.empty:
-        ax.set_title(f"{client}: stretching began on day one, so no baseline to compare {name} with")
+        ax.set_title(f"{client}: stretching began on day one, so no baseline to compare {name} with", y=1.0)
     elif nap is None:
-        ax.set_title(f"{client}: too few days to compare {name} before and after stretching began")
+        ax.set_title(f"{client}: too few days to compare {name} before and after stretching began", y=1.0)
     else:
         since = f"from {cut:%d %b}" if phase_date is not None else "once stretching began"
-        ax.set_title(phase_title(client, score, nap, ci, since))
+        ax.set_title(phase_title(client, score, nap, ci, since), y=1.0)
     pad_dates(ax, daily[C.DATE])
     date_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)

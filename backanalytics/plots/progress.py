@@ -209,7 +209,7 @@ def progress_panel(log: pd.DataFrame, client: str, score: str = C.PAIN, ax: Axes
         ax.set_ylim(-0.4, 10.4)
         ax.set_yticks(range(0, 11, 2))
     ax.set_ylabel(label)
-    ax.set_title(f"{name}: {trend_words(slope, score)}")
+    ax.set_title(f"{name}: {trend_words(slope, score)}", y=1.0)
     last = daily[C.DATE].max()
     shown = daily[C.DATE]
     if (as_of - last).days >= t["silent_days"]:  # show the silence up to as_of
