@@ -123,6 +123,18 @@ def test_an_rgb_chart_goes_into_the_pdf_as_it_is_with_the_same_pixels():
     assert render[0] == render[1]
 
 
+def test_a_png_pillow_cannot_open_is_left_out_of_the_pdf_not_the_end_of_it():
+    from backanalytics.report.pdf import png_pixels
+
+    _, data = noisy_png()
+    broken = data[:29] + bytes([data[29] ^ 0xFF]) + data[30:]  # the header's checksum
+    assert png_pixels(broken) is not None  # its layout is fine: Pillow refuses it for the checksum
+    red, bad = base64.b64encode(png("red")).decode(), base64.b64encode(broken).decode()
+    html = f'<img src="data:image/png;base64,{bad}"><img src="data:image/png;base64,{red}">'
+    found, _ = images_and_text(pdf_bytes(html))
+    assert found == [(40, 20, (255, 0, 0))]
+
+
 def _chunk(kind: bytes, data: bytes) -> bytes:
     import struct
     import zlib
@@ -131,8 +143,9 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("case", ["rgba", "palette", "grey", "16-bit", "interlaced", "transparent colour",
-                                  "rows cut short", "a row too many", "unknown row filter", "not a png"])
-def test_other_pngs_are_left_to_weasyprint_and_keep_their_pixels(case):
+                                  "rows cut short", "a row too many", "unknown row filter", "too many pixels",
+                                  "not a png"])
+def test_other_pngs_are_left_to_weasyprint_and_keep_their_pixels(case, monkeypatch):
     import struct
     import zlib
 
@@ -161,6 +174,10 @@ def test_other_pngs_are_left_to_weasyprint_and_keep_their_pixels(case):
         else:
             raw[0] = 9
         data = data[:33] + _chunk(b"IDAT", zlib.compress(bytes(raw))) + _chunk(b"IEND", b"")
+    elif case == "too many pixels":  # 40,000 x 40,000 declared: 4.8 GB unpacked; refused before unpacking
+        header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
+        data = data[:8] + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(bytes(1000))) + _chunk(b"IEND", b"")
+        monkeypatch.setattr("backanalytics.report.pdf.zlib.decompressobj", lambda: pytest.fail("unpacked"))
     else:
         data = b"GIF89a" + data[6:]
     assert png_pixels(data) is None

@@ -101,7 +101,8 @@ _PNG_FILTERS = 5
 def png_pixels(png: bytes) -> tuple[int, int, bytes] | None:
     """Width, height and compressed pixel rows of a PNG a PDF can hold as it is, else None.
 
-    That is an 8-bit RGB PNG, not interlaced, without a transparent colour, whose pixel data
+    That is an 8-bit RGB PNG, not interlaced, without a transparent colour, of no more pixels than
+    Pillow opens without complaint (``PIL.Image.MAX_IMAGE_PIXELS``), whose pixel data
     (its ``IDAT`` chunks joined) is a whole zlib stream of ``height`` rows, each a PNG filter
     byte and ``3 * width`` bytes. A PDF image stream with ``/FlateDecode`` and PNG predictors reads
     exactly that, so nothing needs decoding and compressing again.
@@ -134,6 +135,10 @@ def png_pixels(png: bytes) -> tuple[int, int, bytes] | None:
     width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
     if (depth, colour, interlace) != (8, 2, 0) or not width or not height:
         return None
+    from PIL import Image
+
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:  # Pillow's guard against
+        return None  # a small file that unpacks to gigabytes: left to Pillow (WeasyPrint) to refuse
     rows = b"".join(chunks[b"IDAT"])
     try:
         raw = zlib.decompressobj()
@@ -171,7 +176,10 @@ def _charts_as_they_are(weasyprint: ModuleType, charts: dict[str, str]) -> dict[
         found = png_pixels(png)
         if found is None:
             continue
-        chart = Chart(Image.open(io.BytesIO(png)), name, png, cache=cache, options=weasyprint.DEFAULT_OPTIONS)
+        try:
+            chart = Chart(Image.open(io.BytesIO(png)), name, png, cache=cache, options=weasyprint.DEFAULT_OPTIONS)
+        except Exception:  # Pillow cannot read it after all (a bad checksum): left to WeasyPrint,
+            continue  # which leaves it out and logs why, as it does any image it cannot read
         if (chart.width, chart.height, chart.mode) == (found[0], found[1], "RGB"):
             chart.rows = found[2]
             cache[name] = chart
