@@ -100,31 +100,96 @@ def pixels_in_pdf(pdf: bytes) -> list[Image.Image]:
     return [obj.get_bitmap().to_pil().convert("RGB") for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
 
 
-def test_an_rgb_chart_goes_into_the_pdf_as_it_is_with_the_same_pixels():
-    import zlib
+def chunks_of(png: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG's chunks in order: (kind, data)."""
+    import struct
 
+    found, at = [], 8
+    while at < len(png):
+        length, kind = struct.unpack_from(">I4s", png, at)
+        found.append((kind, png[at + 8:at + 8 + length]))
+        at += 12 + length
+    return found
+
+
+def png_of(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(_chunk(kind, data) for kind, data in chunks)
+
+
+def same_page_both_ways(html: str) -> bytes:
+    """Our PDF, after checking that its page is, pixel for pixel, WeasyPrint's own (which decodes
+    each image and compresses it again)."""
     import weasyprint
 
-    from backanalytics.report.pdf import png_pixels
-
-    picture, data = noisy_png(compress_level=1)
-    html = f'<p>chart</p><img src="data:image/png;base64,{base64.b64encode(data).decode()}">'
-    ours = pdf_bytes(html)
-    width, height, rows = png_pixels(data)
-    assert (width, height) == picture.size
-    assert zlib.decompress(rows) != zlib.decompress(zlib.compress(rows))  # (rows are compressed data)
-    assert rows in ours  # the PNG's own compressed rows, not compressed again
-    (found,) = pixels_in_pdf(ours)
-    assert found.tobytes() == picture.tobytes()
-    # WeasyPrint's own way (decode, compress again) gives the same page, pixel for pixel.
-    theirs = weasyprint.HTML(string=html).write_pdf()
-    assert rows not in theirs
+    ours, theirs = pdf_bytes(html), weasyprint.HTML(string=html).write_pdf()
     render = [pdfium.PdfDocument(pdf)[0].render(scale=2).to_pil().tobytes() for pdf in (ours, theirs)]
     assert render[0] == render[1]
+    return ours
+
+
+def test_an_rgb_chart_goes_into_the_pdf_as_it_is_with_the_same_pixels():
+    from backanalytics.report.pdf_charts import png_pixels
+
+    picture, data = noisy_png(compress_level=1)
+    # Its rows in three chunks and an empty one, as a chart over 64 KiB is written.
+    header = next(d for k, d in chunks_of(data) if k == b"IHDR")
+    rows = b"".join(d for k, d in chunks_of(data) if k == b"IDAT")
+    split = png_of([(b"IHDR", header), (b"tEXt", b"Software\x00test"), (b"IDAT", rows[:100]), (b"IDAT", b""),
+                    (b"IDAT", rows[100:250]), (b"IDAT", rows[250:]), (b"IEND", b"")])
+    for png in (data, split):
+        assert png_pixels(png) == (*picture.size, rows)
+        ours = same_page_both_ways(f'<p>chart</p><img src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+        assert rows in ours  # the PNG's own compressed rows, not compressed again
+        (found,) = pixels_in_pdf(ours)
+        assert found.tobytes() == picture.tobytes()
+
+
+def test_every_chart_of_a_report_takes_the_fast_way():
+    import backanalytics as ba
+    from backanalytics.report import figures
+    from backanalytics.report.content import compute_metrics
+    from backanalytics.report.pdf_charts import png_pixels
+    from tests.conftest import SAMPLE
+
+    charts = figures.client_figures(compute_metrics(ba.validate(SAMPLE).valid), "hugo")
+    pngs = [base64.b64decode(chart.src.split(",", 1)[1]) for chart in charts]
+    assert len(pngs) == 6 and all(png_pixels(png) is not None for png in pngs)
+    pdf = pdf_bytes("".join(f'<img src="{chart.src}">' for chart in charts[:2]))
+    assert all(png_pixels(png)[2] in pdf for png in pngs[:2])
+
+
+def test_a_chart_is_unpacked_to_be_checked_only_when_it_is_drawn(monkeypatch):
+    import backanalytics.report.pdf_charts as pdf_charts
+
+    checked = []
+    real = pdf_charts._rows_are_whole
+    monkeypatch.setattr(pdf_charts, "_rows_are_whole", lambda *a: checked.append(a[:2]) or real(*a))
+    shown, hidden = noisy_png((30, 10))[1], noisy_png((50, 20))[1]
+    html = (f'<img src="data:image/png;base64,{base64.b64encode(shown).decode()}">'
+            f'<div style="display: none"><img src="data:image/png;base64,{base64.b64encode(hidden).decode()}"></div>')
+    assert [image.size for image in pixels_in_pdf(pdf_bytes(html))] == [(30, 10)]
+    assert checked == [(30, 10)]
+
+
+def test_an_orientation_is_left_to_weasyprint():
+    # A PNG that says it is upside down (eXIf), or a style that turns the images: WeasyPrint turns them.
+    from backanalytics.report.pdf_charts import png_pixels
+
+    picture, data = noisy_png()
+    exif = Image.Exif()
+    exif[0x0112] = 3  # orientation: turned 180 degrees
+    buf = io.BytesIO()
+    picture.save(buf, format="PNG", exif=exif)
+    assert png_pixels(buf.getvalue()) is None
+    turned = same_page_both_ways(f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">')
+    assert pixels_in_pdf(turned)[0].tobytes() == picture.rotate(180).tobytes()
+    styled = (f'<style>img {{ image-orientation: 90deg }}</style>'
+              f'<img src="data:image/png;base64,{base64.b64encode(data).decode()}">')
+    assert png_pixels(data)[2] not in same_page_both_ways(styled)
 
 
 def test_a_png_pillow_cannot_open_is_left_out_of_the_pdf_not_the_end_of_it():
-    from backanalytics.report.pdf import png_pixels
+    from backanalytics.report.pdf_charts import png_pixels
 
     _, data = noisy_png()
     broken = data[:29] + bytes([data[29] ^ 0xFF]) + data[30:]  # the header's checksum
@@ -144,12 +209,12 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 @pytest.mark.parametrize("case", ["rgba", "palette", "grey", "16-bit", "interlaced", "transparent colour",
                                   "rows cut short", "a row too many", "unknown row filter", "too many pixels",
-                                  "not a png"])
+                                  "rows in two runs", "a second header", "an animation", "not a png"])
 def test_other_pngs_are_left_to_weasyprint_and_keep_their_pixels(case, monkeypatch):
     import struct
     import zlib
 
-    from backanalytics.report.pdf import png_pixels
+    from backanalytics.report.pdf_charts import png_pixels
 
     picture, data = noisy_png()
     if case in ("rgba", "palette", "grey"):
@@ -177,7 +242,16 @@ def test_other_pngs_are_left_to_weasyprint_and_keep_their_pixels(case, monkeypat
     elif case == "too many pixels":  # 40,000 x 40,000 declared: 4.8 GB unpacked; refused before unpacking
         header = struct.pack(">IIBBBBB", 40_000, 40_000, 8, 2, 0, 0, 0)
         data = data[:8] + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(bytes(1000))) + _chunk(b"IEND", b"")
-        monkeypatch.setattr("backanalytics.report.pdf.zlib.decompressobj", lambda: pytest.fail("unpacked"))
+        monkeypatch.setattr("backanalytics.report.pdf_charts.zlib.decompressobj", lambda: pytest.fail("unpacked"))
+    elif case in ("rows in two runs", "a second header", "an animation"):  # Pillow would read fewer rows
+        chunks = chunks_of(data)
+        rows = chunks[1][1]
+        chunks = {"rows in two runs": [chunks[0], (b"IDAT", rows[:50]), (b"tEXt", b"a\x00b"), (b"IDAT", rows[50:])],
+                  "a second header": [chunks[0], (b"IHDR", struct.pack(">IIBBBBB", 10, 10, 8, 2, 0, 0, 0)), chunks[1]],
+                  "an animation": [chunks[0], (b"acTL", struct.pack(">II", 1, 0)),
+                                   (b"fcTL", struct.pack(">IIIIIHHBB", 0, 10, 10, 0, 0, 1, 1, 0, 0)), chunks[1]],
+                  }[case]
+        data = png_of([*chunks, (b"IEND", b"")])
     else:
         data = b"GIF89a" + data[6:]
     assert png_pixels(data) is None

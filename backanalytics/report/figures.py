@@ -104,7 +104,7 @@ def _text_beyond(fig: Figure) -> bool:
 
 
 #: zlib level of the embedded PNGs: 1 writes a chart in about half the time of the default 6, for
-#: files about 10 % larger. The PDF holds the same compressed rows (:func:`backanalytics.report.pdf.png_pixels`):
+#: files about 10 % larger. The PDF holds the same compressed rows (:func:`backanalytics.report.pdf_charts.png_pixels`):
 #: a client's PDF about 4 % larger than with WeasyPrint compressing them again at level 6.
 PNG_COMPRESSION = 1
 
