@@ -22,14 +22,16 @@ def png(colour: str, size: tuple[int, int] = (40, 20)) -> bytes:
     return buf.getvalue()
 
 
-def images_and_text(pdf: bytes) -> tuple[list[tuple[int, int, int]], str]:
-    """Each image's size and first pixel, and the text, of a one-page PDF."""
+def pixels_in_pdf(pdf: bytes) -> list[Image.Image]:
+    """Each image of a one-page PDF, as its pixels."""
     page = pdfium.PdfDocument(pdf)[0]
-    found = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
-        bitmap = obj.get_bitmap().to_pil().convert("RGB")
-        found.append((bitmap.width, bitmap.height, bitmap.getpixel((0, 0))))
-    return found, page.get_textpage().get_text_range()
+    return [obj.get_bitmap().to_pil().convert("RGB") for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
+
+
+def images_and_text(pdf: bytes) -> tuple[list[tuple[int, int, tuple[int, int, int]]], str]:
+    """Each image's size and first pixel, and the text, of a one-page PDF."""
+    found = [(image.width, image.height, image.getpixel((0, 0))) for image in pixels_in_pdf(pdf)]
+    return found, pdfium.PdfDocument(pdf)[0].get_textpage().get_text_range()
 
 
 def test_charts_are_in_the_pdf_in_order_with_their_own_pixels():
@@ -93,11 +95,6 @@ def noisy_png(size: tuple[int, int] = (61, 23), **save: object) -> tuple[Image.I
     buf = io.BytesIO()
     picture.save(buf, format="PNG", **save)
     return picture, buf.getvalue()
-
-
-def pixels_in_pdf(pdf: bytes) -> list[Image.Image]:
-    page = pdfium.PdfDocument(pdf)[0]
-    return [obj.get_bitmap().to_pil().convert("RGB") for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
 
 
 def chunks_of(png: bytes) -> list[tuple[bytes, bytes]]:
