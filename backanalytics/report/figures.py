@@ -142,15 +142,17 @@ def new_figure(size: tuple[float, float], layout: str = "tight") -> Figure:
     makes it measure every label twice): the margins are computed from each axes' labels, title
     and legend measured once (constrained layout measures them twice per pass and solves a
     constraint system: it took a third of a report chart's time). The caseload charts turn it
-    off and place their axes themselves (:mod:`backanalytics.plots.caseload_layout`).
+    off and place their axes themselves (:mod:`backanalytics.plots.caseload_layout`). Its canvas
+    remembers text drawn by earlier charts (:mod:`backanalytics.report.text_canvas`).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.layout_engine import TightLayoutEngine
 
+    from backanalytics.report.text_canvas import chart_canvas
+
     engine = TightLayoutEngine(pad=TIGHT_PAD, rect=None) if layout == "tight" else layout
     fig = Figure(figsize=size, layout=engine, dpi=DPI)
-    FigureCanvasAgg(fig)
+    chart_canvas(fig)
     return fig
 
 
