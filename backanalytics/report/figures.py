@@ -46,18 +46,19 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """Render a figure to a ``data:image/png;base64,...`` URI (no metadata).
 
     A figure on an Agg canvas at ``dpi`` with tight layout (:func:`new_figure`) or none (charts
-    that place their axes themselves) is laid out once and drawn once;
-    its pixels are cropped to what is drawn and padded with ``savefig.pad_inches`` of white, as
-    ``bbox_inches="tight"`` would save them, but found in the pixels instead of by measuring every
-    text again, and written as an RGB PNG. When something is drawn up to the figure's edge (a
-    title or figure text longer than the figure: the layout does not shorten those), the figure
-    takes ``savefig``'s tight save, which grows the PNG to hold it; so does any other figure
-    (another resolution, constrained layout).
+    that place their axes themselves) is laid out once and drawn once; its pixels are cropped to
+    what is drawn and padded with ``savefig.pad_inches`` of white, as ``bbox_inches="tight"``
+    would save them, but found in the pixels instead of by measuring every text again, and
+    written as an RGB PNG (:func:`backanalytics.report.png.rgb_png`). When something is drawn up
+    to the figure's edge (a title or figure text longer than the figure: the layout does not
+    shorten those), the figure takes ``savefig``'s tight save, which grows the PNG to hold it; so
+    does any other figure (another resolution, constrained layout).
     """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.layout_engine import PlaceHolderLayoutEngine, TightLayoutEngine
-    from PIL import Image
+
+    from backanalytics.report.png import rgb_png
 
     engine = fig.get_layout_engine()
     if (dpi == fig.dpi and isinstance(fig.canvas, FigureCanvasAgg)
@@ -72,14 +73,8 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
         if box is not None and not _text_beyond(fig):
             top, bottom, left, right = box
             pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
-            # Pillow crops and drops the alpha in place (numpy's pad and an RGB array from it copied
-            # the pixels twice more: 3 ms a chart).
-            drawn = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
-            png = Image.new("RGB", (right - left + 2 * pad, bottom - top + 2 * pad), "white")
-            png.paste(drawn.crop((left, top, right, bottom)).convert("RGB"), (pad, pad))
-            buf = io.BytesIO()
-            png.save(buf, format="PNG", compress_level=PNG_COMPRESSION)
-            return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+            png = rgb_png(rgba[top:bottom, left:right], pad=pad)
+            return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white", metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -101,12 +96,6 @@ def _text_beyond(fig: Figure) -> bool:
             if extent.x0 < box.x0 or extent.x1 > box.x1 or extent.y0 < box.y0 or extent.y1 > box.y1:
                 return True
     return False
-
-
-#: zlib level of the embedded PNGs: 1 writes a chart in about half the time of the default 6, for
-#: files about 10 % larger. The PDF holds the same compressed rows (:func:`backanalytics.report.pdf_charts.png_pixels`):
-#: a client's PDF about 4 % larger than with WeasyPrint compressing them again at level 6.
-PNG_COMPRESSION = 1
 
 
 def _drawn_box(rgba: np.ndarray) -> tuple[int, int, int, int] | None:
