@@ -88,6 +88,7 @@ def test_text_moved_by_whole_and_by_part_pixels_or_turned_is_drawn_as_matplotlib
 
 
 @needs_311
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")  # Hebrew in DejaVu Serif
 def test_measured_text_is_the_size_matplotlib_measures(fresh_cache):
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
