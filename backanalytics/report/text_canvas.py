@@ -14,9 +14,14 @@ were drawn before. This renderer keeps, for the whole process,
   place.
 
 What is drawn is the same, byte for byte, as with matplotlib's own renderer (tested on every chart
-of the sample reports, rotated text, other scripts, text without antialiasing and mathtext). The
-cache holds small arrays (a glyph is a few hundred bytes) and is emptied when it grows past
-:data:`MOST_GLYPHS`.
+of the sample reports, and on rotated text, other scripts, a glyph from a fallback font, text
+without antialiasing, math, other resolutions and hinting). Two things differ, neither in what
+a report shows: a font's warning about a missing glyph comes the first time a string is laid
+out in the process, not at every drawing; and a glyph placed further off the canvas than
+FreeType renders (about 16 million pixels), which matplotlib refuses with an error, is left out
+as any glyph off the canvas is. The caches hold small arrays and tuples (a glyph's bitmap is
+about 500 bytes) and are emptied when they grow past :data:`MOST_GLYPHS` glyphs or
+:data:`MOST_TEXTS` strings (together at most about 50 MB).
 
 It relies on the way matplotlib 3.11 draws text (private methods of its font objects), so it is
 used with 3.11 only; any other matplotlib draws report charts with its own canvas, as before.
@@ -47,8 +52,10 @@ if TYPE_CHECKING:
     from matplotlib.font_manager import FontProperties
     from matplotlib.text import Text
 
-#: Glyph bitmaps kept before the cache is emptied (about 7,000 for 20 clients' charts).
-MOST_GLYPHS = 200_000
+#: Glyph bitmaps kept before the caches are emptied (about 7,000 for 20 clients' charts).
+MOST_GLYPHS = 50_000
+#: Strings measured or laid out kept before the caches are emptied (about 520 for 20 clients' charts).
+MOST_TEXTS = 10_000
 
 #: (font, size, dpi, string, load flags) -> (width, height, descent) in pixels.
 _sizes: dict[tuple, tuple[float, float, float]] = {}
@@ -71,6 +78,13 @@ def clear() -> None:
     _glyphs.clear()
 
 
+def _make_room() -> None:
+    """Empty the caches when they are full (and with them the fonts of finished threads that
+    their keys hold)."""
+    if len(_glyphs) >= MOST_GLYPHS or len(_sizes) + len(_layouts) >= MOST_TEXTS:
+        clear()
+
+
 class TextCachingRenderer(RendererAgg):
     """matplotlib's Agg renderer, drawing and measuring plain text from the process's caches."""
 
@@ -83,6 +97,7 @@ class TextCachingRenderer(RendererAgg):
         key = (font, prop.get_size_in_points(), self.dpi, s, flags)
         size = _sizes.get(key)
         if size is None:
+            _make_room()
             font.set_text(s, 0.0, flags=flags)
             width, height = font.get_width_height()
             size = _sizes[key] = (width / 64.0, height / 64.0, font.get_descent() / 64.0)
@@ -101,10 +116,9 @@ class TextCachingRenderer(RendererAgg):
         key = (font, size, dpi, s, flags, features, language)
         items = _layouts.get(key)  # matplotlib keeps features and language as tuples
         if items is None:
+            _make_room()
             items = _layouts[key] = [(item.ft_object, item.glyph_index, item.x, item.y)
                                      for item in font._layout(s, flags=flags, features=features, language=language)]
-        if len(_glyphs) > MOST_GLYPHS:
-            _glyphs.clear()
         # As matplotlib's _draw_text_glyphs_and_boxes: the rotation in 16.16 fixed point, each
         # glyph's position in 26.6 (1/64 pixel), FreeType's y upwards.
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
@@ -118,6 +132,7 @@ class TextCachingRenderer(RendererAgg):
             glyph_key = (face, size, dpi, glyph, rotation, px & 63, py & 63, flags, mode)
             drawn = _glyphs.get(glyph_key)
             if drawn is None:
+                _make_room()
                 face.set_size(size, dpi)
                 face._set_transform(rotation, (px & 63, py & 63))
                 bitmap = face._render_glyph(glyph, flags, mode)
