@@ -208,3 +208,20 @@ def test_a_client_id_or_stretch_name_with_dollar_signs_is_drawn_as_text_not_math
     assert any(odd in text for text in shown)  # the id as written, dollar signs and all
     assert r"My $\bar$ pose" in shown  # the stretch mix's label
     assert len(figures.caseload_figures(metrics)) == 1
+
+
+def test_a_negative_save_padding_crops_as_savefig_does():
+    import matplotlib as mpl
+
+    from backanalytics.report import figures
+
+    def size(pad_inches: float) -> tuple[int, int]:
+        with mpl.rc_context({"savefig.pad_inches": pad_inches}):
+            fig = figures.new_figure((3.0, 2.0))
+            fig.add_subplot().plot([0, 1], [0, 1])
+            return png_size(figures.to_data_uri(fig))
+
+    (w0, h0), (w_neg, h_neg) = size(0.0), size(-0.05)
+    # 0.05 inch at 150 dpi (7.5 pixels) cut from each side by savefig's tight save, whose box is the
+    # measured text's rather than the drawn pixels' (a few pixels apart)
+    assert 10 <= w0 - w_neg <= 18 and 10 <= h0 - h_neg <= 18

@@ -70,9 +70,9 @@ def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
         fig.canvas.draw()
         rgba = np.asarray(fig.canvas.buffer_rgba())
         box = _drawn_box(rgba)
-        if box is not None and not _text_beyond(fig):
+        pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
+        if box is not None and pad >= 0 and not _text_beyond(fig):  # a negative pad crops: savefig's
             top, bottom, left, right = box
-            pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
             png = rgb_png(rgba[top:bottom, left:right], pad=pad)
             return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
     buf = io.BytesIO()

@@ -15,7 +15,8 @@ import struct
 import zlib
 from types import ModuleType
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+from backanalytics.report.png import SIGNATURE
+
 #: PNG row filters: none, sub, up, average, Paeth.
 _PNG_FILTERS = 5
 #: Chunks a PNG may hold besides ``IHDR``, ``IDAT`` and ``IEND`` and still go in as it is: notes
@@ -57,12 +58,12 @@ def png_pixels(png: bytes) -> tuple[int, int, bytes] | None:
 
 def _png_layout(png: bytes) -> tuple[int, int, bytes] | None:
     """:func:`png_pixels` but for the rows' contents: the header and the chunks' order only."""
-    if not png.startswith(_PNG_SIGNATURE):
+    if not png.startswith(SIGNATURE):
         return None
     kinds: list[bytes] = []
     rows: list[bytes] = []
     header = b""
-    at = len(_PNG_SIGNATURE)
+    at = len(SIGNATURE)
     while at + 8 <= len(png):
         length, kind = struct.unpack_from(">I4s", png, at)
         data = png[at + 8:at + 8 + length]

@@ -32,7 +32,8 @@ import zlib
 import numpy as np
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: zlib level: 1 writes a chart in about half the time of the default 6, for files about 10 % larger.
+#: zlib level: 1 writes a chart in about a third of the time of the default 6 (hugo's charts: 4.7 ms
+#: against 13.5 ms, best of 7), for files about a fifth larger (424 KB against 357 KB).
 LEVEL = 1
 #: Bytes of compressed rows in one ``IDAT`` chunk (a chunk holds at most 2^31 - 1).
 _MOST_IN_CHUNK = 1 << 30

@@ -143,7 +143,6 @@ class TextCachingRenderer(RendererAgg):
             buffer, left, top = drawn
             # draw_text_image's y is downwards and names the bitmap's bottom row.
             draw(buffer, left + (px >> 6), int(height) - top - (py >> 6) + buffer.shape[0], 0, gc)
-        return None
 
 
 class TextCachingCanvas(FigureCanvasAgg):
