@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from backanalytics.metrics.caseload import caseload_metrics
 from backanalytics.metrics.flags import flag_summary, flags
 from tests.test_outcomes import score_log
 
@@ -89,3 +90,16 @@ def test_flag_rules_follow_threshold_overrides():
     assert flags(log, thresholds={"flare_points": 2.5}).query("flag == 'pain_flare'").empty
     alert = flags(log, thresholds={"escalate_multiple": 1.0}).query("flag == 'pain_flare'")
     assert alert["severity"].tolist() == ["alert"]  # escalated at 1 x the 2-point threshold
+
+
+def test_a_client_whose_entries_all_come_after_as_of_is_not_judged():
+    # Prescribed from January 1, first entry on February 15: on February 9 the consistency table
+    # has the client at 0 % adherence, but with no entry up to as_of there is nothing to judge.
+    log = pd.concat([score_log([3.0] * 40), score_log([3.0] * 10, client="late", start="2026-02-15")],
+                    ignore_index=True)
+    rx = pd.DataFrame({"client_id": ["a", "late"], "sessions_per_week": [7, 7],
+                       "start": pd.to_datetime(["2026-01-01", "2026-01-01"])})
+    tables = caseload_metrics(log, as_of="2026-02-09", prescription=rx)
+    assert tables.consistency.loc["late", "adherence_28d"] == 0.0
+    assert tables.flags.empty
+    assert flags(log, as_of="2026-02-09", prescription=rx).empty

@@ -210,8 +210,10 @@ class LogFlags:
     """
 
     def __init__(self, log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float], parts: list[pd.DataFrame],
-                 pain_span_days: pd.Series) -> None:
+                 pain_span_days: pd.Series, clients: pd.Index) -> None:
         self.log, self.as_of, self.t, self.parts, self.pain_span_days = log, as_of, t, parts, pain_span_days
+        #: The clients with an entry up to ``as_of`` (the only ones judged).
+        self.clients = clients
 
     @classmethod
     def of(cls, log: pd.DataFrame, as_of: pd.Timestamp, t: Mapping[str, float]) -> LogFlags:
@@ -231,7 +233,7 @@ class LogFlags:
             "detail": [f"no entry for {d} days (last on {day})" for d, day in zip(silent, last_days, strict=True)],
             "severity": np.where(silent >= t["escalate_multiple"] * t["silent_days"], "warning", "info")}))
         span = pain.days[pain.start + pain.count - 1] - pain.days[pain.start]
-        return cls(log, as_of, t, parts, pd.Series(span, index=pain.keys, dtype=float))
+        return cls(log, as_of, t, parts, pd.Series(span, index=pain.keys, dtype=float), every.keys)
 
     def with_tables(self, cons: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
         """Every flag: these plus low adherence (from ``cons``) and no improvement (``cons``, ``out``).
@@ -239,8 +241,7 @@ class LogFlags:
         Only clients with an entry up to ``as_of`` are judged (one who starts later has no flag).
         """
         t, as_of = self.t, self.as_of
-        present = pd.Index(self.log[C.CLIENT_ID].unique())
-        cons, out = cons[cons.index.isin(present)], out[out.index.isin(present)]
+        cons, out = _only(cons, self.clients), _only(out, self.clients)
         low = cons[cons["adherence_28d"] < t["low_adherence_28d"]]
         parts = [*self.parts, pd.DataFrame({
             C.CLIENT_ID: low.index, C.DATE: as_of, "flag": "low_adherence",
@@ -261,6 +262,16 @@ class LogFlags:
         order = np.lexsort([pd.factorize(table["flag"], sort=True)[0], -table[C.DATE].to_numpy().view(np.int64),
                             pd.factorize(table[C.CLIENT_ID], sort=True)[0]])
         return table[FLAG_COLUMNS].take(order).reset_index(drop=True)
+
+
+def _only(table: pd.DataFrame, clients: pd.Index) -> pd.DataFrame:
+    """The rows of ``table`` (indexed by client) whose client is in ``clients`` (unique ids).
+
+    A lookup in ``clients``' hash table: ``Index.isin`` of Arrow strings converts every id to an
+    Arrow scalar first (0.1 s for 8,700 clients).
+    """
+    keep = clients.get_indexer(table.index) >= 0
+    return table if keep.all() else table[keep]
 
 
 def flag_summary(table: pd.DataFrame) -> pd.DataFrame:
