@@ -32,6 +32,7 @@ import pyarrow as pa
 
 from backanalytics import columns as C
 from backanalytics.metrics.consistency import consistency
+from backanalytics.metrics.log_arrays import among
 from backanalytics.metrics.outcomes import ClientDays, DailySeries, outcomes
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.thresholds import THRESHOLDS, reaches
@@ -265,12 +266,8 @@ class LogFlags:
 
 
 def _only(table: pd.DataFrame, clients: pd.Index) -> pd.DataFrame:
-    """The rows of ``table`` (indexed by client) whose client is in ``clients`` (unique ids).
-
-    A lookup in ``clients``' hash table: ``Index.isin`` of Arrow strings converts every id to an
-    Arrow scalar first (0.1 s for 8,700 clients).
-    """
-    keep = clients.get_indexer(table.index) >= 0
+    """The rows of ``table`` (indexed by client) whose client is in ``clients`` (distinct ids)."""
+    keep = among(table.index, clients)
     return table if keep.all() else table[keep]
 
 

@@ -22,6 +22,7 @@ from backanalytics.metrics.dose import dose_by_stretch
 from backanalytics.metrics.effect_sizes import phase_effect_sizes
 from backanalytics.metrics.flags import SEVERITY_ORDER
 from backanalytics.metrics.function import function_wide
+from backanalytics.metrics.log_arrays import among
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.changes import flexibility_sentence, pain_display, pain_sentence, reach_sentence
 from backanalytics.report.function_words import function_section
@@ -97,7 +98,7 @@ def compute_metrics(log: pd.DataFrame, prescription: float | pd.DataFrame | None
     log = log[log[C.DATE] <= as_of]
     phase = None if phase_date is None else pd.Timestamp(phase_date).normalize()
     if assessments is not None:
-        assessments = assessments[assessments[C.CLIENT_ID].isin(log[C.CLIENT_ID].unique())
+        assessments = assessments[among(assessments[C.CLIENT_ID], log[C.CLIENT_ID].unique())
                                   & (assessments[C.DATE] <= as_of)].reset_index(drop=True)
     tables = caseload_metrics(log, as_of=as_of, prescription=prescription, baseline=phase, assessments=assessments)
     return Metrics(
