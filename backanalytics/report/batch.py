@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from backanalytics import columns as C
 from backanalytics.interrupt import starting_workers, stop_pool_on_interrupt
+from backanalytics.metrics.log_arrays import among
 from backanalytics.metrics.periods import resolve_as_of
 from backanalytics.report.anonymize import anonymize_log, anonymize_prescription, pseudonym
 from backanalytics.report.content import Metrics, compute_metrics
@@ -309,7 +310,7 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         clients = None if clients is None else [pseudonym(c, secret) for c in clients]
         source = None
     if clients is not None:
-        log = log[log[C.CLIENT_ID].isin(clients)]
+        log = log[among(log[C.CLIENT_ID], pd.unique(pd.Series(clients, dtype=object)))]
     out_dir = Path(out_dir)
     with folder_lock(out_dir):  # one run per folder: another run's files would mix with ours
         for killed in out_dir.glob(f"{SETUP_PREFIX}*.pickle"):  # left by a run that was killed
