@@ -5,7 +5,7 @@ factorised into integer codes, so the metrics can use ``bincount``-style reducti
 grouping on the text ids again and again. Dates become day numbers (days since 1970-01-01,
 :func:`day_numbers`); (client, day) or (client, stretch) pairs become one sortable int64 key
 (:class:`PairKeys`); :func:`group_bounds`, :func:`group_max` and :func:`first_of_groups` reduce
-values grouped by sorted client codes.
+values grouped by sorted client codes; :func:`among` tells which ids are among a set of ids.
 
 Only ``client_id`` and ``date`` are required; any other canonical column that is missing reads as
 empty (all NaN), e.g. a log without ``stretch`` has no session days.
