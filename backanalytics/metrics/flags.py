@@ -266,7 +266,7 @@ class LogFlags:
 
 
 def _only(table: pd.DataFrame, clients: pd.Index) -> pd.DataFrame:
-    """The rows of ``table`` (indexed by client) whose client is in ``clients`` (distinct ids)."""
+    """The rows of ``table`` (indexed by client) whose client is in ``clients``."""
     keep = among(table.index, clients)
     return table if keep.all() else table[keep]
 

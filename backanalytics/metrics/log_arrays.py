@@ -92,17 +92,17 @@ def client_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes.astype(np.int64, copy=False), pd.Index(clients, name=C.CLIENT_ID, dtype=ids.dtype)
 
 
-def among(values: pd.Series | pd.Index, ids: pd.Index | np.ndarray) -> np.ndarray:
-    """Which of ``values`` are in ``ids`` (distinct ids): ``values.isin(ids)`` by a lookup in
+def among(values: pd.Series | pd.Index, ids: object) -> np.ndarray:
+    """Which of ``values`` are in ``ids`` (any list-like): ``values.isin(ids)`` by a lookup in
     ``ids``' hash table. pandas' ``isin`` of Arrow strings turns every one of ``ids`` into an Arrow
     scalar in Python first (0.1 s for 8,700 client ids).
 
     Examples
     --------
-    >>> among(pd.Series(["b", "c", None], dtype="str"), pd.Index(["a", "b"])).tolist()
+    >>> among(pd.Series(["b", "c", None], dtype="str"), ["a", "b", "b"]).tolist()
     [True, False, False]
     """
-    return pd.Index(ids).get_indexer(values) >= 0
+    return pd.Index(ids).unique().get_indexer(values) >= 0
 
 
 def day_numbers(dates: pd.Series) -> np.ndarray:

@@ -310,7 +310,7 @@ def build_reports(log: pd.DataFrame, out_dir: Path, *, clients: Sequence[str] | 
         clients = None if clients is None else [pseudonym(c, secret) for c in clients]
         source = None
     if clients is not None:
-        log = log[among(log[C.CLIENT_ID], pd.unique(pd.Series(clients, dtype=object)))]
+        log = log[among(log[C.CLIENT_ID], clients)]
     out_dir = Path(out_dir)
     with folder_lock(out_dir):  # one run per folder: another run's files would mix with ours
         for killed in out_dir.glob(f"{SETUP_PREFIX}*.pickle"):  # left by a run that was killed
